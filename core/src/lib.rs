@@ -38,6 +38,7 @@ pub mod fixed_math;
 pub mod mixture;
 pub mod sampling;
 pub mod scalar;
+pub mod wide;
 mod status;
 
 pub use scalar::{Real, Scalar};

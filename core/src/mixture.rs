@@ -32,6 +32,7 @@ use core::fmt;
 use heapless::Vec;
 
 use crate::scalar::{Real, Scalar};
+use crate::wide::WideReal;
 use crate::Status;
 
 /// ln(2 pi).
@@ -261,9 +262,9 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
         Self::check_time(t)?;
         let mut p = PreparedMixture::<S, D, K> {
             len: 0,
-            log_norm: [S::Work::ZERO; K],
-            mean: [[S::Work::ZERO; D]; K],
-            inv_var: [[S::Work::ZERO; D]; K],
+            log_norm: [Wide::<S>::ZERO; K],
+            mean: [[Wide::<S>::ZERO; D]; K],
+            inv_var: [[Wide::<S>::ZERO; D]; K],
             status: Status::Ok,
         };
         let mut saturated = false;
@@ -273,13 +274,13 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
             for (d, ((&mu, m), iv)) in c.mean.iter().zip(mean.iter_mut()).zip(inv_var.iter_mut()).enumerate() {
                 let v = self.variance(c, d, t);
                 ln -= 0.5 * (LN_2PI + libm::log(v));
-                let (mw, s1) = S::Work::from_f64(mu);
-                let (ivw, s2) = S::Work::from_f64(1.0 / v);
+                let (mw, s1) = Wide::<S>::from_f64(mu);
+                let (ivw, s2) = Wide::<S>::inv_variance(c.std.get(d).copied().unwrap_or(0.0), self.sigma, t);
                 *m = mw;
                 *iv = ivw;
                 saturated |= s1 | s2;
             }
-            let (lw, s3) = S::Work::from_f64(ln);
+            let (lw, s3) = Wide::<S>::from_f64(ln);
             *log_norm = lw;
             saturated |= s3;
             p.len += 1;
@@ -289,15 +290,18 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
     }
 }
 
+/// The wide type of a scalar's working type.
+type Wide<S> = <<S as Scalar>::Work as Real>::Wide;
+
 /// A mixture at one time `t`, ready to evaluate many points (see [`GaussianMixture::prepare`]).
 #[derive(Clone, Debug)]
 pub struct PreparedMixture<S: Scalar, const D: usize, const K: usize> {
     len: usize,
     /// `log w_j - 1/2 sum_d log(2 pi v_jd)`
-    log_norm: [S::Work; K],
-    mean: [[S::Work; D]; K],
+    log_norm: [Wide<S>; K],
+    mean: [[Wide<S>; D]; K],
     /// `1 / v_jd`
-    inv_var: [[S::Work; D]; K],
+    inv_var: [[Wide<S>; D]; K],
     status: Status,
 }
 
@@ -342,36 +346,36 @@ impl<S: Scalar, const D: usize, const K: usize> PreparedMixture<S, D, K> {
 
     #[inline]
     fn run<const SCORE: bool, const LOGP: bool>(&self, x: &[S; D]) -> Evaluation<S, D> {
-        let xw = x.map(|v| v.to_work());
-        let mut a = [S::Work::ZERO; K];
+        let xw = x.map(|v| Wide::<S>::widen(v.to_work()));
+        let mut a = [Wide::<S>::ZERO; K];
         let mut z = [[S::Work::ZERO; D]; K];
         let mut limited = [false; K];
-        let mut m: Option<S::Work> = None;
+        let mut m: Option<Wide<S>> = None;
         let comps = self.log_norm.iter().zip(self.mean.iter().zip(self.inv_var.iter()));
         let outs = a.iter_mut().zip(z.iter_mut().zip(limited.iter_mut()));
-        for ((ln, (mean, inv_var)), (aj, (zj, lim))) in comps.zip(outs).take(self.len) {
-            let mut q = S::Work::ZERO;
+        for ((&ln, (mean, inv_var)), (aj, (zj, lim))) in comps.zip(outs).take(self.len) {
+            let mut q = Wide::<S>::ZERO;
             let mut hit = false;
             for (((&xd, &mu), &iv), zd) in xw.iter().zip(mean.iter()).zip(inv_var.iter()).zip(zj.iter_mut()) {
-                let diff = xd - mu;
-                let zz = diff * iv;
-                q = q + diff * zz;
-                *zd = zz;
+                let diff = xd.sub(mu);
+                let zz = diff.mul(iv);
+                q = q.add(diff.mul(zz));
+                *zd = zz.narrow();
                 hit |= diff.is_limit() | zz.is_limit();
             }
             *lim = hit | q.is_limit();
-            *aj = *ln - q.half();
+            *aj = ln.sub(q.half());
             m = Some(match m {
-                Some(mv) => mv.max(*aj),
-                None => *aj,
+                Some(mv) if !aj.gt(mv) => mv,
+                _ => *aj,
             });
         }
-        let m = m.unwrap_or(S::Work::ZERO);
+        let m = m.unwrap_or(Wide::<S>::ZERO);
         let mut saturated = self.status != Status::Ok || m.is_limit();
         let mut sum = S::Work::ZERO;
         let mut acc = [S::Work::ZERO; D];
         for (&aj, (zj, &lim)) in a.iter().zip(z.iter().zip(limited.iter())).take(self.len) {
-            let e = (aj - m).exp();
+            let e = aj.sub(m).narrow().exp();
             if lim && e > S::Work::ZERO {
                 saturated = true;
             }
@@ -393,7 +397,7 @@ impl<S: Scalar, const D: usize, const K: usize> PreparedMixture<S, D, K> {
         }
         let mut log_density = S::default();
         if LOGP {
-            let (v, st) = S::from_work(m + sum.ln());
+            let (v, st) = S::from_work(m.add(Wide::<S>::widen(sum.ln())).narrow());
             log_density = v;
             status = status.and(st);
         }

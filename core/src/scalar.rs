@@ -20,6 +20,7 @@ use core::ops::{Add, Mul, Neg, Sub};
 use fixed::types::{I16F16, I8F24};
 
 use crate::fixed_math;
+use crate::wide::{DoubleF64, WideReal};
 use crate::Status;
 
 /// Arithmetic of a working type: floats, or saturating fixed point.
@@ -36,6 +37,8 @@ pub trait Real:
     + Mul<Output = Self>
     + Neg<Output = Self>
 {
+    /// The type in which each component's log-likelihood is formed ([`crate::wide`]).
+    type Wide: WideReal<Narrow = Self>;
     /// 0.
     const ZERO: Self;
     /// 1.
@@ -91,8 +94,9 @@ pub trait Scalar: Copy + Debug + Default + PartialOrd + Send + Sync + 'static {
 }
 
 macro_rules! float_real {
-    ($t:ty, $exp:path, $ln:path, $sqrt:path) => {
+    ($t:ty, $wide:ty, $exp:path, $ln:path, $sqrt:path) => {
         impl Real for $t {
+            type Wide = $wide;
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             #[inline]
@@ -156,8 +160,8 @@ macro_rules! float_real {
     };
 }
 
-float_real!(f64, libm::exp, libm::log, libm::sqrt);
-float_real!(f32, libm::expf, libm::logf, libm::sqrtf);
+float_real!(f64, DoubleF64, libm::exp, libm::log, libm::sqrt);
+float_real!(f32, f64, libm::expf, libm::logf, libm::sqrtf);
 
 /// A saturating Q32.32 fixed-point number (an `i64` counting 2^-32): the working type of
 /// the fixed-point scalars. Range about ±2.1e9, resolution 2.3e-10.
@@ -233,12 +237,13 @@ impl Mul for SatI32F32 {
 }
 
 impl Real for SatI32F32 {
+    type Wide = SatI32F32;
     const ZERO: Self = SatI32F32(0);
     const ONE: Self = SatI32F32(1 << 32);
 
     fn from_f64(v: f64) -> (Self, bool) {
         if v.is_nan() {
-            return (Self::ZERO, true);
+            return (<Self as Real>::ZERO, true);
         }
         let scaled = v * 4_294_967_296.0;
         // 2^63 is exactly representable; anything at or beyond it saturates.
@@ -295,7 +300,7 @@ impl Real for SatI32F32 {
 
     fn sqrt(self) -> Self {
         if self.0 <= 0 {
-            return Self::ZERO;
+            return <Self as Real>::ZERO;
         }
         // sqrt(raw * 2^32) in integer arithmetic, rounded to nearest.
         let n = (self.0 as u128) << 32;
@@ -361,7 +366,7 @@ macro_rules! fixed_scalar {
                 } else if raw < i32::MIN as i128 {
                     (<$t>::MIN, Status::Saturated)
                 } else {
-                    (<$t>::from_bits(raw as i32), Status::from_saturated(w.is_limit()))
+                    (<$t>::from_bits(raw as i32), Status::from_saturated(Real::is_limit(w)))
                 }
             }
         }

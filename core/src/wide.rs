@@ -1,0 +1,263 @@
+//! The precision in which each component's log-likelihood is formed.
+//!
+//! In the tails of a mixture two components can both sit hundreds of standard deviations
+//! away with nearly equal log-likelihoods `a_j ~ -10^4`: the softmax then depends on
+//! `a_j - a_k` to the last bit, and forming the quadratic form in the scalar's own precision
+//! loses `log2 |a_j|` bits. Each working type therefore forms `a_j` (and `x - mu`, and
+//! `(x - mu) / v`) in a wider type and rounds once:
+//!
+//! | working type | wide type | relative precision of `a_j` |
+//! |---|---|---|
+//! | `f32` | `f64` | 2^-52 |
+//! | `f64` | [`DoubleF64`] (double-double, Dekker's algorithms, no FMA needed) | about 2^-104 |
+//! | `SatI32F32` | `SatI32F32` (already 8 to 16 bits beyond the fixed scalars) | 2^-32 absolute |
+//!
+//! Everything here is plain IEEE arithmetic or integer arithmetic: the results are the same
+//! bit for bit on every target.
+
+use core::fmt::Debug;
+
+use crate::scalar::{Real, SatI32F32};
+
+/// Operations of a wide type (see the module documentation).
+pub trait WideReal: Copy + Debug + Default {
+    /// The working type this widens.
+    type Narrow: Real;
+    /// 0.
+    const ZERO: Self;
+    /// Round an `f64` parameter to this type; the flag is set if it did not fit.
+    fn from_f64(v: f64) -> (Self, bool);
+    /// `1 / (std^2 + sigma^2 t)` to this type's precision; the flag is set if it did not fit.
+    fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool);
+    /// Exact widening.
+    fn widen(n: Self::Narrow) -> Self;
+    /// Round to the working type.
+    fn narrow(self) -> Self::Narrow;
+    /// `self + rhs`
+    fn add(self, rhs: Self) -> Self;
+    /// `self - rhs`
+    fn sub(self, rhs: Self) -> Self;
+    /// `self * rhs`
+    fn mul(self, rhs: Self) -> Self;
+    /// `self / 2`
+    fn half(self) -> Self;
+    /// `self > rhs`
+    fn gt(self, rhs: Self) -> bool;
+    /// Saturated (fixed) or not finite (floats).
+    fn is_limit(self) -> bool;
+}
+
+impl WideReal for SatI32F32 {
+    type Narrow = SatI32F32;
+    const ZERO: Self = SatI32F32(0);
+    fn from_f64(v: f64) -> (Self, bool) {
+        <SatI32F32 as Real>::from_f64(v)
+    }
+    fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool) {
+        <SatI32F32 as Real>::from_f64(1.0 / (std * std + sigma * sigma * t))
+    }
+    #[inline]
+    fn widen(n: Self) -> Self {
+        n
+    }
+    #[inline]
+    fn narrow(self) -> Self {
+        self
+    }
+    #[inline]
+    fn add(self, rhs: Self) -> Self {
+        self + rhs
+    }
+    #[inline]
+    fn sub(self, rhs: Self) -> Self {
+        self - rhs
+    }
+    #[inline]
+    fn mul(self, rhs: Self) -> Self {
+        self * rhs
+    }
+    #[inline]
+    fn half(self) -> Self {
+        Real::half(self)
+    }
+    #[inline]
+    fn gt(self, rhs: Self) -> bool {
+        self > rhs
+    }
+    #[inline]
+    fn is_limit(self) -> bool {
+        Real::is_limit(self)
+    }
+}
+
+impl WideReal for f64 {
+    type Narrow = f32;
+    const ZERO: Self = 0.0;
+    fn from_f64(v: f64) -> (Self, bool) {
+        (v, !v.is_finite())
+    }
+    fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool) {
+        let r = 1.0 / (std * std + sigma * sigma * t);
+        (r, !r.is_finite())
+    }
+    #[inline]
+    fn widen(n: f32) -> Self {
+        n as f64
+    }
+    #[inline]
+    fn narrow(self) -> f32 {
+        self as f32
+    }
+    #[inline]
+    fn add(self, rhs: Self) -> Self {
+        self + rhs
+    }
+    #[inline]
+    fn sub(self, rhs: Self) -> Self {
+        self - rhs
+    }
+    #[inline]
+    fn mul(self, rhs: Self) -> Self {
+        self * rhs
+    }
+    #[inline]
+    fn half(self) -> Self {
+        self * 0.5
+    }
+    #[inline]
+    fn gt(self, rhs: Self) -> bool {
+        self > rhs
+    }
+    #[inline]
+    fn is_limit(self) -> bool {
+        !self.is_finite()
+    }
+}
+
+/// An unevaluated sum `hi + lo` of two `f64` with `|lo| <= ulp(hi) / 2`: about 106 bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DoubleF64 {
+    /// Leading part.
+    pub hi: f64,
+    /// Trailing part.
+    pub lo: f64,
+}
+
+/// `a + b` exactly, as `(sum, error)` (Knuth's TwoSum).
+#[inline]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// `a + b` exactly when `|a| >= |b|` (Dekker's FastTwoSum).
+#[inline]
+fn quick_two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    (s, b - (s - a))
+}
+
+/// Veltkamp's split of `a` into two 26-bit halves.
+#[inline]
+fn split(a: f64) -> (f64, f64) {
+    let c = 134_217_729.0 * a; // 2^27 + 1
+    let hi = c - (c - a);
+    (hi, a - hi)
+}
+
+/// `a * b` exactly, as `(product, error)` (Dekker's TwoProduct; no FMA needed).
+#[inline]
+fn two_prod(a: f64, b: f64) -> (f64, f64) {
+    let p = a * b;
+    let (ah, al) = split(a);
+    let (bh, bl) = split(b);
+    (p, ((ah * bh - p) + ah * bl + al * bh) + al * bl)
+}
+
+impl DoubleF64 {
+    /// `hi + lo` renormalised.
+    #[inline]
+    fn norm(hi: f64, lo: f64) -> Self {
+        let (h, l) = quick_two_sum(hi, lo);
+        DoubleF64 { hi: h, lo: l }
+    }
+}
+
+impl WideReal for DoubleF64 {
+    type Narrow = f64;
+    const ZERO: Self = DoubleF64 { hi: 0.0, lo: 0.0 };
+    fn from_f64(v: f64) -> (Self, bool) {
+        (DoubleF64 { hi: v, lo: 0.0 }, !v.is_finite())
+    }
+    fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool) {
+        let (s2, s2e) = two_prod(std, std);
+        let (g2, g2e) = two_prod(sigma, sigma);
+        let g2t = DoubleF64 { hi: g2, lo: g2e }.mul(DoubleF64 { hi: t, lo: 0.0 });
+        let v = DoubleF64 { hi: s2, lo: s2e }.add(g2t);
+        // One Newton step from the f64 reciprocal doubles its precision.
+        let y0 = 1.0 / v.hi;
+        let residual = DoubleF64 { hi: 1.0, lo: 0.0 }.sub(v.mul(DoubleF64 { hi: y0, lo: 0.0 }));
+        let y = DoubleF64 { hi: y0, lo: 0.0 }.add(DoubleF64 { hi: y0 * residual.hi, lo: 0.0 });
+        (y, !y.hi.is_finite())
+    }
+    #[inline]
+    fn widen(n: f64) -> Self {
+        DoubleF64 { hi: n, lo: 0.0 }
+    }
+    #[inline]
+    fn narrow(self) -> f64 {
+        self.hi + self.lo
+    }
+    #[inline]
+    fn add(self, rhs: Self) -> Self {
+        let (s, e) = two_sum(self.hi, rhs.hi);
+        let (t, f) = two_sum(self.lo, rhs.lo);
+        let (s, e) = quick_two_sum(s, e + t);
+        Self::norm(s, e + f)
+    }
+    #[inline]
+    fn sub(self, rhs: Self) -> Self {
+        self.add(DoubleF64 { hi: -rhs.hi, lo: -rhs.lo })
+    }
+    #[inline]
+    fn mul(self, rhs: Self) -> Self {
+        let (p, e) = two_prod(self.hi, rhs.hi);
+        Self::norm(p, e + (self.hi * rhs.lo + self.lo * rhs.hi))
+    }
+    #[inline]
+    fn half(self) -> Self {
+        DoubleF64 { hi: self.hi * 0.5, lo: self.lo * 0.5 }
+    }
+    #[inline]
+    fn gt(self, rhs: Self) -> bool {
+        self.hi > rhs.hi || (self.hi == rhs.hi && self.lo > rhs.lo)
+    }
+    #[inline]
+    fn is_limit(self) -> bool {
+        !self.hi.is_finite()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn double_double_products_are_exact() {
+        let a = 1.0 + f64::EPSILON;
+        let p = DoubleF64::widen(a).mul(DoubleF64::widen(a));
+        // (1 + e)^2 = 1 + 2e + e^2: all three parts kept.
+        assert_eq!(p.hi, 1.0 + 2.0 * f64::EPSILON);
+        assert_eq!(p.lo, f64::EPSILON * f64::EPSILON);
+    }
+
+    #[test]
+    fn double_double_inverse_variance() {
+        // 1 / 3 to ~2^-104: 3 * y - 1 is below 2^-100.
+        let (y, sat) = DoubleF64::inv_variance(1.0, 1.0, 2.0);
+        assert!(!sat);
+        let r = DoubleF64::widen(3.0).mul(y).sub(DoubleF64::widen(1.0));
+        assert!(r.narrow().abs() < 2f64.powi(-100), "{r:?}");
+    }
+}

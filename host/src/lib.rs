@@ -1,0 +1,12 @@
+//! The desktop harness of tinyscore: file formats, the high-precision reference, the
+//! accuracy report and the `tinyscore` command-line tool.
+
+pub mod cmd_score;
+pub mod dims;
+pub mod eval;
+pub mod mixture_file;
+pub mod numfmt;
+pub mod output;
+pub mod points;
+pub mod reference;
+pub mod report;
