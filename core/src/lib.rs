@@ -38,6 +38,7 @@ pub mod fixed_math;
 pub mod mixture;
 pub mod sampling;
 pub mod scalar;
+pub mod score_source;
 pub mod wide;
 mod status;
 
