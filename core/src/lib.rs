@@ -39,8 +39,8 @@ pub mod mixture;
 pub mod sampling;
 pub mod scalar;
 pub mod score_source;
-pub mod wide;
 mod status;
+pub mod wide;
 
 pub use scalar::{Real, Scalar};
 pub use status::Status;

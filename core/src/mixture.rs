@@ -24,6 +24,7 @@
 //! the results are representable, which contains (and is documented in the README as)
 //! * `I16F16`: `|x_d|, |mu_jd| <= 1024`, `1/16 <= std_jd <= 64`, `sigma^2 t <= 4096`;
 //! * `I8F24`:  `|x_d|, |mu_jd| <= 64`, `1/4 <= std_jd <= 8`, `sigma^2 t <= 64`;
+//!
 //! where additionally `|log p|` and `|s_d|` stay below the type's range (32768 and 128).
 //! Outside, results saturate and [`Evaluation::status`] is [`Status::Saturated`].
 
@@ -146,7 +147,9 @@ impl fmt::Display for MixtureError {
             MixtureError::InvalidSigma { sigma } => {
                 write!(f, "sigma = {sigma}: it must be a finite number >= 0")
             }
-            MixtureError::InvalidTime { t } => write!(f, "t = {t}: it must be a finite number >= 0"),
+            MixtureError::InvalidTime { t } => {
+                write!(f, "t = {t}: it must be a finite number >= 0")
+            }
         }
     }
 }
@@ -194,10 +197,7 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
                 }
             }
             sum += c.weight;
-            stored.push(*c).map_err(|_| MixtureError::TooManyComponents {
-                count: components.len(),
-                capacity: K,
-            })?;
+            stored.push(*c).map_err(|_| MixtureError::TooManyComponents { count: components.len(), capacity: K })?;
         }
         if (sum - 1.0).abs() > WEIGHT_SUM_TOLERANCE {
             return Err(MixtureError::WeightsDoNotSumToOne { sum });

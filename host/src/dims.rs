@@ -14,7 +14,10 @@ pub const MAX_COMPONENTS: usize = 16;
 pub const MAX_DIMS: usize = 4;
 
 /// A validated mixture in 1 to [`MAX_DIMS`] dimensions.
+///
+/// Variants differ in size (up to 1.2 KiB); there are only ever a handful alive.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum AnyMixture {
     /// D = 1
     D1(GaussianMixture<1, MAX_COMPONENTS>),

@@ -61,16 +61,10 @@ impl MixtureSpec {
         }
         for (j, c) in self.components.iter().enumerate() {
             if c.mean.len() != d {
-                bail!(
-                    "{what}: components[{j}].mean has {} values, but components[0].mean has {d}",
-                    c.mean.len()
-                );
+                bail!("{what}: components[{j}].mean has {} values, but components[0].mean has {d}", c.mean.len());
             }
             if c.std.len() != d {
-                bail!(
-                    "{what}: components[{j}].std has {} values, but components[{j}].mean has {d}",
-                    c.std.len()
-                );
+                bail!("{what}: components[{j}].std has {} values, but components[{j}].mean has {d}", c.std.len());
             }
         }
         AnyMixture::from_spec(self).map_err(|e| anyhow!("{what}: {e}"))

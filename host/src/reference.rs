@@ -63,6 +63,12 @@ fn to_f64(v: &BigFloat, cc: &mut Consts) -> f64 {
 }
 
 impl Reference {
+    /// Parse a decimal number (any number of digits) to `hi + lo` exactly as far as 192 bits go.
+    pub fn parse_double(&mut self, text: &str) -> DoubleF64 {
+        let v = BigFloat::parse(text, Radix::Dec, P, RM, &mut self.cc);
+        self.split(&v)
+    }
+
     /// A new evaluator.
     pub fn new() -> Self {
         Reference { cc: Consts::new().expect("astro-float constants") }

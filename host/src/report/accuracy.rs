@@ -449,7 +449,14 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
         });
     }
     let out = &opts.out_dir;
-    line_plot(&out.join("mixture_score.svg"), "Score of the default mixture at t = 0.1, per type", "x", "score", &curves, false)?;
+    line_plot(
+        &out.join("mixture_score.svg"),
+        "Score of the default mixture at t = 0.1, per type",
+        "x",
+        "score",
+        &curves,
+        false,
+    )?;
     line_plot(
         &out.join("mixture_score_error.svg"),
         "|score error| / u at t = 0.1 (zero errors not drawn)",

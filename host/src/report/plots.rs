@@ -59,12 +59,7 @@ pub fn line_plot(path: &Path, title: &str, x_label: &str, y_label: &str, series:
         .y_label_area_size(60)
         .build_cartesian_2d(xr.0..xr.1, (yr.0 - pad)..(yr.1 + pad))
         .map_err(|e| anyhow!("{e:?}"))?;
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
-        .y_desc(y_desc)
-        .draw()
-        .map_err(|e| anyhow!("{e:?}"))?;
+    chart.configure_mesh().x_desc(x_label).y_desc(y_desc).draw().map_err(|e| anyhow!("{e:?}"))?;
     for (i, s) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         let pts: Vec<(f64, f64)> =
