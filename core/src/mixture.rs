@@ -375,7 +375,7 @@ impl<S: Scalar, const D: usize, const K: usize> PreparedMixture<S, D, K> {
         let mut sum = S::Work::ZERO;
         let mut acc = [S::Work::ZERO; D];
         for (&aj, (zj, &lim)) in a.iter().zip(z.iter().zip(limited.iter())).take(self.len) {
-            let e = aj.sub(m).narrow().exp();
+            let e = aj.sub(m).narrow().exp_nonpos();
             if lim && e > S::Work::ZERO {
                 saturated = true;
             }

@@ -47,6 +47,12 @@ pub trait Real:
     fn div(self, rhs: Self) -> Self;
     /// `e^self` (fixed point: saturates above ln(2^31); the mixture only needs `self <= 0`).
     fn exp(self) -> Self;
+    /// `e^self` for `self <= 0`, to the accuracy the softmax needs: the same as
+    /// [`Real::exp`] for floats; for `SatI32F32` within 2^-28 absolute
+    /// ([`fixed_math::exp_nonpos_fast_q32`]).
+    fn exp_nonpos(self) -> Self {
+        self.exp()
+    }
     /// Natural logarithm for `self > 0` (non-positive arguments give the most negative
     /// value for fixed point, `-inf`/NaN for floats).
     fn ln(self) -> Self;
@@ -224,8 +230,34 @@ impl Mul for SatI32F32 {
     type Output = Self;
     #[inline]
     fn mul(self, rhs: Self) -> Self {
-        let p = self.0 as i128 * rhs.0 as i128;
-        Self::clamp_i128(Self::round_shift(p, 32))
+        mul_q32(self.0, rhs.0)
+    }
+}
+
+/// `round(a b / 2^32)` (ties toward +inf), saturated: the Q32.32 product.
+///
+/// On 64-bit hosts one `i128` multiply; on 32-bit targets four 32x32->64 multiplies
+/// (one `SMULL`/`UMULL` each on Cortex-M3/M4) instead of a call to `__multi3`.
+/// Both forms give the same result bit for bit.
+#[inline]
+fn mul_q32(a: i64, b: i64) -> SatI32F32 {
+    #[cfg(target_pointer_width = "64")]
+    {
+        let p = a as i128 * b as i128;
+        SatI32F32::clamp_i128((p + (1i128 << 31)) >> 32)
+    }
+    #[cfg(not(target_pointer_width = "64"))]
+    {
+        let (ah, al) = (a >> 32, (a as u32) as u64);
+        let (bh, bl) = (b >> 32, (b as u32) as u64);
+        let hh = ah * bh; // |.| <= 2^62
+        let hl = ah * bl as i64; // |.| < 2^63
+        let lh = al as i64 * bh;
+        let ll = al * bl; // < 2^64
+                          // (ll + 2^31) >> 32 without overflowing u64.
+        let low = ((ll >> 31) + 1) >> 1;
+        let sum = ((hh as i128) << 32) + hl as i128 + lh as i128 + low as i128;
+        SatI32F32::clamp_i128(sum)
     }
 }
 
@@ -284,6 +316,11 @@ impl Real for SatI32F32 {
     #[inline]
     fn exp(self) -> Self {
         fixed_math::exp_q32(self)
+    }
+
+    #[inline]
+    fn exp_nonpos(self) -> Self {
+        fixed_math::exp_nonpos_fast_q32(self)
     }
 
     #[inline]
@@ -377,8 +414,38 @@ mod tests {
     fn q32_mul_rounds_to_nearest() {
         let a = SatI32F32(3); // 3 * 2^-32
         let half = <SatI32F32 as Real>::from_f64(0.5).0;
-        assert_eq!((a * half).0, 2); // 1.5 LSB -> 2 (ties away from zero)
-        assert_eq!(((-a) * half).0, -2);
+        assert_eq!((a * half).0, 2); // 1.5 LSB -> 2 (ties toward +inf)
+        assert_eq!(((-a) * half).0, -1);
+        let third = <SatI32F32 as Real>::from_f64(1.0 / 3.0).0;
+        assert_eq!((SatI32F32(7) * third).0, 2); // 2.333 LSB -> 2
+    }
+
+    /// The 32-bit form of the product, spelled out here so the host tests it too.
+    fn mul_q32_split(a: i64, b: i64) -> i64 {
+        let (ah, al) = (a >> 32, (a as u32) as u64);
+        let (bh, bl) = (b >> 32, (b as u32) as u64);
+        let low = (((al * bl) >> 31) + 1) >> 1;
+        let sum = ((((ah * bh) as i128) << 32) + (ah * bl as i64) as i128 + (al as i64 * bh) as i128) + low as i128;
+        SatI32F32::clamp_i128(sum).0
+    }
+
+    #[test]
+    fn q32_mul_split_form_matches_i128_form() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let edge = [0, 1, -1, i64::MAX, i64::MIN, 1 << 32, -(1 << 32), (1 << 31) - 1, 1 << 31, -(1 << 31)];
+        for &a in &edge {
+            for &b in &edge {
+                assert_eq!(mul_q32_split(a, b), (SatI32F32(a) * SatI32F32(b)).0, "{a} {b}");
+            }
+        }
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let a = x as i64 >> (x % 40);
+            let b = (x.rotate_left(29)) as i64 >> ((x >> 8) % 40);
+            assert_eq!(mul_q32_split(a, b), (SatI32F32(a) * SatI32F32(b)).0, "{a} {b}");
+        }
     }
 
     #[test]
