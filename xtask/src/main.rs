@@ -1,0 +1,96 @@
+//! Repository tasks (the cargo-xtask pattern): `cargo xtask <command>` from anywhere in the
+//! repository.
+//!
+//! * `qemu`: build every firmware image, run each under QEMU, decode its defmt frames, run
+//!   the same programme on the host and compare the results bit for bit.
+//! * `panic-check`: link the `panic-check` image, whose panic handler calls an undefined
+//!   function, so that linking fails if any panic path survives optimisation.
+//! * `measure [--json]`: flash, static RAM and stack per image, and instructions per call
+//!   of the programme's benchmarks, counted under `qemu -icount shift=0`.
+//!
+//! See `firmware/README.md`.
+
+mod firmware;
+mod measure;
+mod run;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  qemu          build the firmware images, run them under QEMU, compare every result
+                bit for bit with the same programme run on the host
+  panic-check   link the panic-check image (thumbv6m, thumbv7m by default): fails if a
+                panic path survives optimisation
+  measure       flash / static RAM / stack per image and instructions per call
+                (instructions under emulation, not cycles on silicon)
+
+options:
+  --target T    only this target (repeatable); one of the four firmware targets
+  --timeout S   QEMU time limit per run in seconds (default 60)
+  --json        measure: print one JSON array instead of tables
+  -v, --verbose print every decoded defmt frame (to stderr)
+
+environment:
+  TINYSCORE_FW_ROUTE=rustup|debian   force how the firmware is built (default: rustup if
+                                     all four targets are installed, else Debian's deb196)";
+
+struct Options {
+    targets: Vec<&'static firmware::Board>,
+    timeout: Duration,
+    json: bool,
+    verbose: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut opts = Options { targets: Vec::new(), timeout: Duration::from_secs(60), json: false, verbose: false };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--target" => {
+                let t = it.next().context("--target needs a value")?;
+                opts.targets.push(firmware::board(t)?);
+            }
+            "--timeout" => {
+                let s = it.next().context("--timeout needs a value")?;
+                let secs: u64 = s.parse().with_context(|| format!("bad --timeout {s}"))?;
+                opts.timeout = Duration::from_secs(secs);
+            }
+            "--json" => opts.json = true,
+            "-v" | "--verbose" => opts.verbose = true,
+            other => bail!("unknown option {other}\n\n{USAGE}"),
+        }
+    }
+    Ok(opts)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let result = parse(&args[1..]).and_then(|opts| match cmd.as_str() {
+        "qemu" => run::qemu(&opts),
+        "panic-check" => firmware::panic_check(&opts),
+        "measure" => measure::measure(&opts),
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(true)
+        }
+        other => bail!("unknown command {other}\n\n{USAGE}"),
+    });
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

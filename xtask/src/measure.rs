@@ -1,0 +1,202 @@
+//! `cargo xtask measure`: image sizes from the ELF, the stack high-water mark and the
+//! instructions per call reported by the firmware under `-icount shift=0`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use object::elf::{SHF_ALLOC, SHF_WRITE};
+use object::{Object, ObjectSection, SectionFlags};
+
+use crate::firmware::{self, MAIN_BIN};
+use crate::run::{run_image, Report};
+use crate::Options;
+
+/// Flash and static RAM of an image, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    /// Loaded bytes: code, read-only data, vector table and the initial values of .data.
+    pub flash: u64,
+    /// Statics in RAM: .data, .bss, .uninit (not the stack or heap reservations).
+    pub ram: u64,
+}
+
+pub fn sizes(elf: &Path) -> Result<Sizes> {
+    let data = fs::read(elf).with_context(|| format!("reading {}", elf.display()))?;
+    let file = object::File::parse(&*data).context("parsing the ELF")?;
+    let mut s = Sizes { flash: 0, ram: 0 };
+    for section in file.sections() {
+        let SectionFlags::Elf { sh_flags } = section.flags() else {
+            continue;
+        };
+        let name = section.name().unwrap_or("");
+        // riscv-rt's fictitious regions for the heap and the stack.
+        if sh_flags & u64::from(SHF_ALLOC) == 0 || name == ".stack" || name == ".heap" {
+            continue;
+        }
+        // SHT_NOBITS: no bytes in the image.
+        let nobits =
+            matches!(section.kind(), object::SectionKind::UninitializedData | object::SectionKind::UninitializedTls);
+        if !nobits {
+            s.flash += section.size();
+        }
+        if sh_flags & u64::from(SHF_WRITE) != 0 {
+            s.ram += section.size();
+        }
+    }
+    Ok(s)
+}
+
+/// One row of the output.
+struct Row {
+    target: &'static str,
+    board: &'static str,
+    operation: String,
+    scalar: Option<String>,
+    components: Option<u32>,
+    dims: Option<u32>,
+    instructions_per_call: Option<f64>,
+    image: Option<(Sizes, Option<u32>, bool)>,
+}
+
+fn instructions_per_call(report: &Report, ticks: u32, base_ticks: u32, calls: u32) -> Option<f64> {
+    let (cal_instructions, cal_ticks) = report.calibration?;
+    if cal_ticks == 0 || calls == 0 {
+        return None;
+    }
+    let per_tick = f64::from(cal_instructions) / f64::from(cal_ticks);
+    let net = f64::from(ticks) - f64::from(base_ticks);
+    Some(net * per_tick / f64::from(calls))
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "null".to_string(), |v| v.to_string())
+}
+
+fn to_json(rows: &[Row]) -> String {
+    let mut out = String::from("[\n");
+    for (i, r) in rows.iter().enumerate() {
+        let _ = write!(
+            out,
+            "  {{\"target\": {}, \"board\": {}, \"scalar\": {}, \"operation\": {}, \
+             \"components\": {}, \"dims\": {}, \"instructions_per_call\": {}",
+            json_str(r.target),
+            json_str(r.board),
+            r.scalar.as_deref().map_or("null".into(), json_str),
+            json_str(&r.operation),
+            json_opt(r.components),
+            json_opt(r.dims),
+            json_opt(r.instructions_per_call.map(|v| format!("{v:.2}"))),
+        );
+        if let Some((sizes, stack, _)) = &r.image {
+            let _ = write!(
+                out,
+                ", \"flash_bytes\": {}, \"ram_bytes\": {}, \"stack_bytes\": {}",
+                sizes.flash,
+                sizes.ram,
+                json_opt(*stack)
+            );
+        }
+        out.push('}');
+        out.push_str(if i + 1 < rows.len() { ",\n" } else { "\n" });
+    }
+    out.push(']');
+    out
+}
+
+fn print_tables(rows: &[Row]) {
+    println!("Images (flash = code + rodata + .data initialisers; RAM = statics; stack = high-water mark)");
+    println!("{:<30} {:<11} {:>9} {:>9} {:>9} {:>10}", "target", "board", "flash", "ram", "stack", "board ram");
+    for r in rows {
+        if let Some((s, stack, capped)) = &r.image {
+            let board = firmware::board(r.target).map(|b| b.ram).unwrap_or(0);
+            let stack = match stack {
+                Some(v) if *capped => format!(">={v}"),
+                Some(v) => v.to_string(),
+                None => "?".into(),
+            };
+            println!("{:<30} {:<11} {:>9} {:>9} {:>9} {:>10}", r.target, r.board, s.flash, s.ram, stack, board);
+        }
+    }
+    println!();
+    println!("Instructions per call (counted under QEMU -icount shift=0: instructions under emulation, not cycles on silicon)");
+    println!(
+        "{:<30} {:<12} {:<8} {:>10} {:>5} {:>12}",
+        "target", "operation", "scalar", "components", "dims", "instr/call"
+    );
+    for r in rows.iter().filter(|r| r.image.is_none()) {
+        println!(
+            "{:<30} {:<12} {:<8} {:>10} {:>5} {:>12}",
+            r.target,
+            r.operation,
+            r.scalar.as_deref().unwrap_or("-"),
+            json_opt(r.components),
+            json_opt(r.dims),
+            r.instructions_per_call.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"))
+        );
+    }
+}
+
+/// `cargo xtask measure`.
+pub fn measure(opts: &Options) -> Result<bool> {
+    let boards = firmware::selected(opts);
+    firmware::build_images(&boards)?;
+    let mut rows = Vec::new();
+    let mut ok = true;
+    for board in &boards {
+        let elf = firmware::elf_path(board.target, MAIN_BIN);
+        let sizes = sizes(&elf)?;
+        let report = run_image(board, &elf, true, opts)?;
+        if let Some(f) = report.failure() {
+            eprintln!("xtask: {} ({}): {f}", board.target, board.board);
+            ok = false;
+        }
+        let stack = report.stack.map(|(used, _)| used);
+        let capped = report.stack.is_some_and(|(used, painted)| used >= painted);
+        rows.push(Row {
+            target: board.target,
+            board: board.board,
+            operation: "image".into(),
+            scalar: None,
+            components: None,
+            dims: None,
+            instructions_per_call: None,
+            image: Some((sizes, stack, capped)),
+        });
+        for b in &report.benches {
+            rows.push(Row {
+                target: board.target,
+                board: board.board,
+                operation: b.operation.clone(),
+                scalar: Some(b.scalar.clone()),
+                components: Some(b.components),
+                dims: Some(b.dims),
+                instructions_per_call: instructions_per_call(&report, b.ticks, b.base_ticks, b.calls),
+                image: None,
+            });
+        }
+    }
+    if opts.json {
+        println!("{}", to_json(&rows));
+    } else {
+        print_tables(&rows);
+    }
+    Ok(ok)
+}
