@@ -181,6 +181,46 @@ pub fn exp_nonpos_fast_q32(x: SatI32F32) -> SatI32F32 {
     }
 }
 
+/// `a / b` in Q32.32 with 32-bit multiplies only (no 128-bit division): relative error at
+/// most 2^-28 plus 1 LSB, saturating; `b = 0` saturates toward the sign of `a`.
+///
+/// `|b|` is normalised to `m` in [0.5, 1) (its top 32 bits), `1/m` refined from a linear
+/// guess by four Newton steps `y <- y (2 - m y)` in Q2.30, then `a y` shifted back. On
+/// Cortex-M this replaces a call to `__divti3` (thousands of instructions) by about a
+/// hundred.
+pub fn div_fast_q32(a: SatI32F32, b: SatI32F32) -> SatI32F32 {
+    if b.0 == 0 {
+        return if a.0 >= 0 { SatI32F32::MAX } else { SatI32F32::MIN };
+    }
+    let negative = (a.0 < 0) != (b.0 < 0);
+    let b_abs = b.0.unsigned_abs();
+    let lz = b_abs.leading_zeros(); // 0..=63
+    let m = ((b_abs << lz) >> 32) as u32 as u64; // Q0.32, in [2^31, 2^32)
+                                                 // 1/m in Q2.30: linear guess 2.9142 - 2m, then Newton (the error squares each step).
+    const C0: u64 = 3_129_107_008; // 2.9142 in Q2.30
+    let mut y: u64 = C0 - (m >> 1);
+    for _ in 0..4 {
+        let my = (m * y) >> 32; // Q2.30
+        let two_minus = (2u64 << 30).saturating_sub(my);
+        y = (y * two_minus) >> 30;
+    }
+    // |a| / |b| = |a| y 2^(lz - 62) in raw units.
+    let a_abs = a.0.unsigned_abs();
+    let (ah, al) = (a_abs >> 32, a_abs & 0xFFFF_FFFF);
+    let prod = (((ah * y) as u128) << 32) + (al * y) as u128;
+    let shift = 62 - lz as i32;
+    let q: u128 = if shift > 0 {
+        (prod + (1u128 << (shift - 1))) >> shift
+    } else if prod > (u64::MAX as u128) >> (-shift) {
+        u64::MAX as u128
+    } else {
+        prod << (-shift)
+    };
+    // q < 2^94 here: the clamp below saturates anything beyond Q32.32.
+    let q = q as i128;
+    SatI32F32::clamp_i128(if negative { -q } else { q })
+}
+
 /// `e^x` for a fixed-point scalar (`I16F16`, `I8F24`), rounded to nearest; results above
 /// the range saturate and say so.
 pub fn exp<F: Scalar<Work = SatI32F32>>(x: F) -> (F, Status) {
@@ -220,6 +260,25 @@ mod tests {
             x += 0.000_731;
         }
         assert!(worst <= 0.5 + 1e-6, "worst {worst} LSB");
+    }
+
+    #[test]
+    fn fast_division_within_its_bound() {
+        let vals = [1.0, 1.5, 2.0, 3.0, 7.999, 0.001, 1e-9, 12345.678, 2.0e9, -0.75, -5.5, 0.3333];
+        for &a in &vals {
+            for &b in &vals {
+                let (qa, qb) = (q(a), q(b));
+                let got = div_fast_q32(qa, qb).to_f64();
+                let want = qa.to_f64() / qb.to_f64();
+                if want.abs() >= 2.1e9 {
+                    assert!(Real::is_limit(div_fast_q32(qa, qb)), "{a}/{b}");
+                    continue;
+                }
+                let err = (got - want).abs();
+                assert!(err <= want.abs() * 2f64.powi(-28) + 1.0 / Q32, "{a}/{b}: {got} vs {want}");
+            }
+        }
+        assert!(Real::is_limit(div_fast_q32(q(1.0), SatI32F32(0))));
     }
 
     #[test]

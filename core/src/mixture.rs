@@ -390,7 +390,7 @@ impl<S: Scalar, const D: usize, const K: usize> PreparedMixture<S, D, K> {
         let mut score = [S::default(); D];
         if SCORE {
             for (sd, &ad) in score.iter_mut().zip(acc.iter()) {
-                let (v, st) = S::from_work(-(ad.div(sum)));
+                let (v, st) = S::from_work(-(ad.div_fast(sum)));
                 *sd = v;
                 status = status.and(st);
             }

@@ -47,6 +47,12 @@ pub trait Real:
     fn div(self, rhs: Self) -> Self;
     /// `e^self` (fixed point: saturates above ln(2^31); the mixture only needs `self <= 0`).
     fn exp(self) -> Self;
+    /// `self / rhs` where speed matters more than the last bit: correctly rounded for
+    /// floats; for `SatI32F32` relative error 2^-28 plus 1 LSB, with 32-bit multiplies only
+    /// ([`fixed_math::div_fast_q32`]).
+    fn div_fast(self, rhs: Self) -> Self {
+        self.div(rhs)
+    }
     /// `e^self` for `self <= 0`, to the accuracy the softmax needs: the same as
     /// [`Real::exp`] for floats; for `SatI32F32` within 2^-28 absolute
     /// ([`fixed_math::exp_nonpos_fast_q32`]).
@@ -321,6 +327,11 @@ impl Real for SatI32F32 {
     #[inline]
     fn exp_nonpos(self) -> Self {
         fixed_math::exp_nonpos_fast_q32(self)
+    }
+
+    #[inline]
+    fn div_fast(self, rhs: Self) -> Self {
+        fixed_math::div_fast_q32(self, rhs)
     }
 
     #[inline]

@@ -6,7 +6,7 @@
 //! | frame | meaning |
 //! | --- | --- |
 //! | `T <target> <board>` | first frame: what this image is |
-//! | `R <name> <hex>` | a 32-bit result (raw bits) of the programme |
+//! | `R <name> <hex>` | a 32-bit result (raw bits) of the programme (`<name>#<index>` for a series) |
 //! | `R64 <name> <hex>` | a 64-bit result (raw bits) of the programme |
 //! | `C <instructions> <ticks>` | counter calibration: a loop of known instruction count |
 //! | `B <operation> <scalar> <components> <dims> <calls> <ticks> <base_ticks>` | a timed loop of `calls` calls, and the same loop empty |
@@ -37,6 +37,9 @@ impl Sink for DefmtSink {
     }
     fn bits64(&mut self, name: &'static str, bits: u64) {
         defmt::println!("R64 {=str} {=u64:x}", name, bits);
+    }
+    fn item32(&mut self, name: &'static str, index: u32, bits: u32) {
+        defmt::println!("R {=str}#{=u32} {=u32:x}", name, index, bits);
     }
 }
 

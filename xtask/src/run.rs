@@ -251,6 +251,9 @@ pub fn host_results() -> std::result::Result<Vec<(String, Bits)>, String> {
         fn bits64(&mut self, name: &'static str, bits: u64) {
             self.0.push((name.to_string(), Bits::B64(bits)));
         }
+        fn item32(&mut self, name: &'static str, index: u32, bits: u32) {
+            self.0.push((format!("{name}#{index}"), Bits::B32(bits)));
+        }
     }
     static PANIC: Mutex<String> = Mutex::new(String::new());
     let previous = std::panic::take_hook();

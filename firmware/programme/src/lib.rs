@@ -13,7 +13,8 @@
 //! without whitespace, unique within the programme.
 #![no_std]
 
-use core::hint::black_box;
+pub mod bits;
+pub mod mixture_part;
 
 /// Receives the programme's results. Every result is reported as raw bits, so floating-
 /// point values compare exactly (including the sign of zero and NaN payloads).
@@ -22,6 +23,8 @@ pub trait Sink {
     fn bits32(&mut self, name: &'static str, bits: u32);
     /// A 64-bit result.
     fn bits64(&mut self, name: &'static str, bits: u64);
+    /// The `index`-th 32-bit result of a series: named `<name>#<index>`.
+    fn item32(&mut self, name: &'static str, index: u32, bits: u32);
 
     /// An `f32` result, as its IEEE-754 bits.
     fn f32(&mut self, name: &'static str, value: f32) {
@@ -41,34 +44,9 @@ pub trait Sink {
     }
 }
 
-/// The programme. Placeholder until the real one is dropped in: a few `libm` calls and
-/// integer operations on fixed inputs.
+/// The programme: every part in turn (see each module).
 pub fn run<S: Sink>(out: &mut S) {
-    let x = black_box(0.5f32);
-    let y = black_box(-3.25f32);
-    out.f32("expf(0.5)", libm::expf(x));
-    out.f32("expf(-3.25)", libm::expf(y));
-    out.f32("logf(0.5)", libm::logf(x));
-    out.f32("sqrtf(2)", libm::sqrtf(black_box(2.0f32)));
-    out.f32("x*y+x", x * y + x);
-    out.f32("x/y", x / y);
-    out.f64("exp(0.5f64)", libm::exp(black_box(0.5f64)));
-
-    let a = black_box(-123_456i32);
-    let b = black_box(789i32);
-    out.i32("a*b", a.wrapping_mul(b));
-    out.i32("a/b", a.checked_div(b).unwrap_or(0));
-    out.i32("a>>3", a >> 3);
-    out.i32("(a*b)>>16", ((i64::from(a) * i64::from(b)) >> 16) as i32);
-
-    // A short reduction: the kind of loop the real programme is made of.
-    let mut acc = 0.0f32;
-    let mut i = 0u32;
-    while i < 16 {
-        acc += libm::expf(black_box(-(i as f32) * 0.25));
-        i += 1;
-    }
-    out.f32("sum_expf", acc);
+    mixture_part::run(out);
 }
 
 /// Identifies one measured operation; becomes one row of `cargo xtask measure`.
@@ -92,10 +70,7 @@ pub trait Bench {
     fn bench<F: FnMut()>(&mut self, op: &Op, f: F);
 }
 
-/// The measured operations. Placeholder: `libm::expf`.
+/// The measured operations.
 pub fn benches<B: Bench>(b: &mut B) {
-    let x = 0.5f32;
-    b.bench(&Op { operation: "expf", scalar: "f32", components: 0, dims: 1, calls: 1000 }, || {
-        black_box(libm::expf(black_box(x)));
-    });
+    mixture_part::benches(b);
 }

@@ -1,0 +1,142 @@
+//! The mixture on the device: log-density and score at fixed points in f32, I16F16 and
+//! I8F24, and the timed mixture operations.
+
+use core::hint::black_box;
+
+use fixed::types::{I16F16, I8F24};
+use tinyscore::mixture::{Component, GaussianMixture};
+use tinyscore::Scalar;
+
+use crate::bits::{status_bits, Bits32};
+use crate::{Bench, Op, Sink};
+
+/// The built-in default mixture of the host's `report`: 1-D, three components.
+pub fn default_mixture() -> Option<GaussianMixture<1, 4>> {
+    GaussianMixture::new(
+        1.0,
+        &[
+            Component { weight: 0.25, mean: [-2.0], std: [0.5] },
+            Component { weight: 0.5, mean: [0.5], std: [0.3] },
+            Component { weight: 0.25, mean: [3.0], std: [1.0] },
+        ],
+    )
+    .ok()
+}
+
+/// A 2-D mixture with unequal per-dimension widths.
+pub fn mixture_2d() -> Option<GaussianMixture<2, 4>> {
+    GaussianMixture::new(
+        1.0,
+        &[
+            Component { weight: 0.125, mean: [-2.0, -1.5], std: [0.3, 0.8] },
+            Component { weight: 0.375, mean: [2.5, -1.0], std: [1.0, 0.25] },
+            Component { weight: 0.5, mean: [-1.0, 2.0], std: [0.6, 0.4] },
+        ],
+    )
+    .ok()
+}
+
+/// `(t, x)` points for the 1-D mixture: bulk, between components, and a far tail.
+const POINTS_1D: [(f64, f64); 8] =
+    [(0.0, -2.25), (0.0, 0.5), (0.0, 1.75), (0.1, -0.5), (0.5, 3.0), (1.0, -6.0), (1.0, 12.5), (0.25, 0.0)];
+
+/// `(t, x0, x1)` points for the 2-D mixture.
+const POINTS_2D: [(f64, f64, f64); 4] = [(0.0, -1.0, 2.0), (0.2, 2.0, -1.0), (1.0, 0.0, 0.0), (0.5, -8.0, 9.5)];
+
+fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, name: [&'static str; 3]) {
+    for (i, &(t, x)) in POINTS_1D.iter().enumerate() {
+        let i = i as u32;
+        let (xs, _) = T::from_f64(black_box(x));
+        match gm.prepare::<T>(black_box(t)) {
+            Ok(p) => {
+                let e = p.evaluate(&[xs]);
+                out.item32(name[0], i, e.log_density.bits());
+                out.item32(name[1], i, e.score[0].bits());
+                out.item32(name[2], i, status_bits(e.status));
+            }
+            Err(_) => out.item32(name[2], i, 2),
+        }
+    }
+}
+
+fn eval_2d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<2, 4>, name: [&'static str; 4]) {
+    for (i, &(t, x0, x1)) in POINTS_2D.iter().enumerate() {
+        let i = i as u32;
+        let x = [T::from_f64(black_box(x0)).0, T::from_f64(black_box(x1)).0];
+        match gm.prepare::<T>(black_box(t)) {
+            Ok(p) => {
+                let e = p.evaluate(&x);
+                out.item32(name[0], i, e.log_density.bits());
+                out.item32(name[1], i, e.score[0].bits());
+                out.item32(name[2], i, e.score[1].bits());
+                out.item32(name[3], i, status_bits(e.status));
+            }
+            Err(_) => out.item32(name[3], i, 2),
+        }
+    }
+}
+
+/// The mixture results.
+pub fn run<S: Sink>(out: &mut S) {
+    match default_mixture() {
+        Some(gm) => {
+            eval_1d::<f32, S>(out, &gm, ["mix1.f32.logp", "mix1.f32.score", "mix1.f32.status"]);
+            eval_1d::<I16F16, S>(out, &gm, ["mix1.i16f16.logp", "mix1.i16f16.score", "mix1.i16f16.status"]);
+            eval_1d::<I8F24, S>(out, &gm, ["mix1.i8f24.logp", "mix1.i8f24.score", "mix1.i8f24.status"]);
+        }
+        None => out.u32("mix1.invalid", 1),
+    }
+    match mixture_2d() {
+        Some(gm) => {
+            eval_2d::<f32, S>(out, &gm, ["mix2.f32.logp", "mix2.f32.score0", "mix2.f32.score1", "mix2.f32.status"]);
+            eval_2d::<I16F16, S>(
+                out,
+                &gm,
+                ["mix2.i16f16.logp", "mix2.i16f16.score0", "mix2.i16f16.score1", "mix2.i16f16.status"],
+            );
+            eval_2d::<I8F24, S>(
+                out,
+                &gm,
+                ["mix2.i8f24.logp", "mix2.i8f24.score0", "mix2.i8f24.score1", "mix2.i8f24.status"],
+            );
+        }
+        None => out.u32("mix2.invalid", 1),
+    }
+}
+
+/// Eight components spread over [-3.5, 3.5], equal weights; the first `k` of them.
+fn bench_mixture<const D: usize>(k: usize) -> Option<GaussianMixture<D, 8>> {
+    let mut comps = [Component { weight: 0.0, mean: [0.0; D], std: [0.5; D] }; 8];
+    for (j, c) in comps.iter_mut().enumerate() {
+        c.weight = 1.0 / k as f64;
+        for (d, m) in c.mean.iter_mut().enumerate() {
+            *m = -3.5 + j as f64 + 0.25 * d as f64;
+        }
+    }
+    GaussianMixture::new(1.0, comps.get(..k)?).ok()
+}
+
+fn bench_one<T: Scalar, B: Bench, const D: usize>(b: &mut B, scalar: &'static str, k: usize) {
+    let Some(gm) = bench_mixture::<D>(k) else { return };
+    let Ok(p) = gm.prepare::<T>(0.25) else { return };
+    let x = [T::from_f64(0.3).0; D];
+    let calls = 20;
+    b.bench(&Op { operation: "mixture_score", scalar, components: k as u32, dims: D as u32, calls }, || {
+        black_box(black_box(&p).score(black_box(&x)));
+    });
+    b.bench(&Op { operation: "mixture_log_density", scalar, components: k as u32, dims: D as u32, calls }, || {
+        black_box(black_box(&p).log_density(black_box(&x)));
+    });
+}
+
+/// The timed mixture operations: score and log-density at a prepared t, K = 1, 4, 8, D = 1, 2.
+pub fn benches<B: Bench>(b: &mut B) {
+    for k in [1, 4, 8] {
+        bench_one::<f32, B, 1>(b, "f32", k);
+        bench_one::<I16F16, B, 1>(b, "i16f16", k);
+        bench_one::<I8F24, B, 1>(b, "i8f24", k);
+        bench_one::<f32, B, 2>(b, "f32", k);
+        bench_one::<I16F16, B, 2>(b, "i16f16", k);
+        bench_one::<I8F24, B, 2>(b, "i8f24", k);
+    }
+}
