@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tinyscore_host::eval::ScalarKind;
-use tinyscore_host::{cmd_score, report};
+use tinyscore_host::{cmd_score, learned, report};
 
 /// Score-based generative models on microcontrollers: the desktop harness.
 #[derive(Parser)]
@@ -32,6 +32,39 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Train a learned score s_theta on a mixture (Monte Carlo score matching, J_naive).
+    Train {
+        /// Mixture file (TOML).
+        #[arg(long)]
+        mixture: PathBuf,
+        /// Model file to write; the loss plots go beside it (MODEL.loss.svg, MODEL.bins.svg).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the draws and the initial weights.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Adam steps.
+        #[arg(long, default_value_t = learned::cmd_train::DEFAULT_STEPS)]
+        steps: u64,
+        /// Samples per step.
+        #[arg(long, default_value_t = learned::cmd_train::DEFAULT_BATCH)]
+        batch: usize,
+        /// Peak learning rate.
+        #[arg(long, default_value_t = learned::cmd_train::DEFAULT_LR)]
+        lr: f64,
+        /// Time weight lambda(t) of the loss.
+        #[arg(long, value_enum, default_value_t = learned::WeightingKind::One)]
+        weighting: learned::WeightingKind,
+        /// Start of the time range.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        t_min: f64,
+        /// End of the time range.
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+        t_max: f64,
+        /// Fresh draws for the final measurement of R (0 skips it).
+        #[arg(long, default_value_t = 200_000)]
+        eval_samples: u64,
+    },
     /// The project's measurements on built-in defaults: tables, SVG plots and an HTML page.
     Report {
         /// Folder for the plots and report.html.
@@ -48,6 +81,22 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Score { mixture, scalar, input, output } => {
             cmd_score::run(&mixture, scalar, &input, output.as_deref())
+        }
+        Command::Train { mixture, out, seed, steps, batch, lr, weighting, t_min, t_max, eval_samples } => {
+            let opts = learned::cmd_train::TrainOptions {
+                mixture,
+                out,
+                seed,
+                steps,
+                batch,
+                lr,
+                weighting,
+                t_min,
+                t_max,
+                eval_samples,
+                quiet: false,
+            };
+            learned::cmd_train::run(&opts).map(|_| ())
         }
         Command::Report { out, quick } => report::run(&report::ReportOptions { out_dir: out, quick }).map(|_| ()),
     };
