@@ -17,11 +17,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Log-density and score of a mixture at the points of a CSV file.
+    /// Log-density and score of a mixture (or the learned score of a model) at the points of a CSV file.
+    #[command(group(clap::ArgGroup::new("source").required(true).args(["mixture", "model"])))]
     Score {
         /// Mixture file (TOML).
         #[arg(long)]
-        mixture: PathBuf,
+        mixture: Option<PathBuf>,
+        /// Model file (from `tinyscore train`): output `score0..,status` of s_theta.
+        #[arg(long)]
+        model: Option<PathBuf>,
         /// Scalar type to evaluate in.
         #[arg(long, value_enum, default_value_t = ScalarKind::F64)]
         scalar: ScalarKind,
@@ -65,6 +69,40 @@ enum Command {
         #[arg(long, default_value_t = 200_000)]
         eval_samples: u64,
     },
+    /// Monte Carlo estimate of the lambda-weighted score-matching loss of a model, its
+    /// standard error, and a quadrature value to check it against.
+    Loss {
+        /// Mixture file (TOML).
+        #[arg(long)]
+        mixture: PathBuf,
+        /// Model file.
+        #[arg(long)]
+        model: PathBuf,
+        /// Time weight lambda(t).
+        #[arg(long, value_enum, default_value_t = learned::WeightingKind::One)]
+        weighting: learned::WeightingKind,
+        /// Start of the time range.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        t_min: f64,
+        /// End of the time range.
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+        t_max: f64,
+        /// Monte Carlo samples.
+        #[arg(long, default_value_t = 100_000)]
+        samples: u64,
+        /// Seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Scalar type the model is evaluated in.
+        #[arg(long, value_enum, default_value_t = ScalarKind::F32)]
+        scalar: ScalarKind,
+        /// Target: the exact score (J_naive) or the denoising target.
+        #[arg(long, value_enum, default_value_t = learned::TargetKind::Exact)]
+        target: learned::TargetKind,
+        /// End with a JSON line {"estimate": .., "std_error": .., ...}.
+        #[arg(long)]
+        json: bool,
+    },
     /// The project's measurements on built-in defaults: tables, SVG plots and an HTML page.
     Report {
         /// Folder for the plots and report.html.
@@ -79,9 +117,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Score { mixture, scalar, input, output } => {
-            cmd_score::run(&mixture, scalar, &input, output.as_deref())
-        }
+        Command::Score { mixture, model, scalar, input, output } => match (mixture, model) {
+            (Some(mixture), _) => cmd_score::run(&mixture, scalar, &input, output.as_deref()),
+            (None, Some(model)) => learned::cmd_score_model::run(&model, scalar, &input, output.as_deref()),
+            (None, None) => unreachable!("clap requires --mixture or --model"),
+        },
         Command::Train { mixture, out, seed, steps, batch, lr, weighting, t_min, t_max, eval_samples } => {
             let opts = learned::cmd_train::TrainOptions {
                 mixture,
@@ -97,6 +137,21 @@ fn main() -> ExitCode {
                 quiet: false,
             };
             learned::cmd_train::run(&opts).map(|_| ())
+        }
+        Command::Loss { mixture, model, weighting, t_min, t_max, samples, seed, scalar, target, json } => {
+            let opts = learned::cmd_loss::LossOptions {
+                mixture,
+                model,
+                weighting,
+                t_min,
+                t_max,
+                samples,
+                seed,
+                scalar,
+                target,
+                json,
+            };
+            learned::cmd_loss::run(&opts).map(|_| ())
         }
         Command::Report { out, quick } => report::run(&report::ReportOptions { out_dir: out, quick }).map(|_| ()),
     };
