@@ -63,10 +63,7 @@ fn gradients_match_finite_differences() {
 fn short_training_reduces_the_loss() {
     let gm = GaussianMixture::<1, 4>::new(
         1.0,
-        &[
-            Component { weight: 0.5, mean: [-1.5], std: [0.4] },
-            Component { weight: 0.5, mean: [1.5], std: [0.4] },
-        ],
+        &[Component { weight: 0.5, mean: [-1.5], std: [0.4] }, Component { weight: 0.5, mean: [1.5], std: [0.4] }],
     )
     .unwrap();
     let pc = Preconditioning { sigma: 1.0, noise_floor: 0.4, data_mean: [0.0], data_std: [1.55] };

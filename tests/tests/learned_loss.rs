@@ -116,7 +116,13 @@ fn quadrature_matches_closed_forms() {
     let h = (t1 - t0) / n as f64;
     let simpson: f64 = (0..=n)
         .map(|i| {
-            let w = if i == 0 || i == n { 1.0 } else if i % 2 == 1 { 4.0 } else { 2.0 };
+            let w = if i == 0 || i == n {
+                1.0
+            } else if i % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
             w * integrand(t0 + h * i as f64)
         })
         .sum::<f64>()

@@ -84,16 +84,16 @@ pub fn compute<S: Scalar, const D: usize, const K: usize>(
     cfg.check(gm.sigma()).map_err(|e| anyhow!("{e}"))?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed);
     let mut acc = LossAccumulator::<BINS>::new(opts.t_min, opts.t_max);
-    let mut m = model.clone();
-    accumulate::<S, _, _, D, K, BINS>(&mut m, gm, &cfg, opts.samples, &mut rng, &mut acc).map_err(|e| anyhow!("{e}"))?;
+    let mut m = *model;
+    accumulate::<S, _, _, D, K, BINS>(&mut m, gm, &cfg, opts.samples, &mut rng, &mut acc)
+        .map_err(|e| anyhow!("{e}"))?;
     let nodes = QuadNodes::for_dims(D);
     let mut quadrature = j_naive(model, gm, weighting, opts.t_min, opts.t_max, nodes);
     if target == Target::Denoising {
         quadrature += dsm_constant(gm, weighting, opts.t_min, opts.t_max, nodes);
     }
-    let bins = (0..BINS)
-        .filter_map(|i| acc.bin(i).map(|(a, b, mo)| (a, b, mo.mean(), mo.std_error(), mo.count())))
-        .collect();
+    let bins =
+        (0..BINS).filter_map(|i| acc.bin(i).map(|(a, b, mo)| (a, b, mo.mean(), mo.std_error(), mo.count()))).collect();
     Ok(LossResult { mc: acc.estimate(), quadrature, nodes, bins })
 }
 
@@ -121,12 +121,12 @@ pub fn text(r: &LossResult, opts: &LossOptions) -> String {
     };
     let w = opts.weighting.weighting().name();
     let mut s = String::new();
+    let _ = writeln!(s, "{tname}, lambda = {w}, t in [{}, {}], model in {}:", opts.t_min, opts.t_max, opts.scalar);
     let _ = writeln!(
         s,
-        "{tname}, lambda = {w}, t in [{}, {}], model in {}:",
-        opts.t_min, opts.t_max, opts.scalar
+        "  Monte Carlo: {:.6e} +- {:.2e} ({} samples, seed {})",
+        r.mc.value, r.mc.std_error, r.mc.samples, opts.seed
     );
-    let _ = writeln!(s, "  Monte Carlo: {:.6e} +- {:.2e} ({} samples, seed {})", r.mc.value, r.mc.std_error, r.mc.samples, opts.seed);
     let _ = writeln!(
         s,
         "  quadrature:  {:.6e} ({} Gauss-Legendre nodes in t x {} Gauss-Hermite nodes per dimension and component)",

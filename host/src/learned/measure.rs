@@ -83,8 +83,8 @@ pub fn relative_fisher<S: Scalar, const D: usize, const K: usize>(
     let r = a.mean() / b.mean();
     let nn = samples.max(2) as f64;
     let cov = (sab - nn * a.mean() * b.mean()) / (nn - 1.0);
-    let rel_var = a.variance() / (a.mean() * a.mean()) + b.variance() / (b.mean() * b.mean())
-        - 2.0 * cov / (a.mean() * b.mean());
+    let rel_var =
+        a.variance() / (a.mean() * a.mean()) + b.variance() / (b.mean() * b.mean()) - 2.0 * cov / (a.mean() * b.mean());
     let r_std_error = r * (rel_var.max(0.0) / nn).sqrt();
     let bins = (0..BINS)
         .filter_map(|i| {

@@ -16,7 +16,7 @@ use super::model_io::Model;
 /// Nodes and weights of the `n`-point Gauss-Legendre rule on `[-1, 1]` (Newton on `P_n`).
 pub fn gauss_legendre(n: usize) -> Vec<(f64, f64)> {
     let mut out = vec![(0.0, 0.0); n];
-    for i in 0..n {
+    for (i, slot) in out.iter_mut().enumerate() {
         let mut z = (std::f64::consts::PI * (i as f64 + 0.75) / (n as f64 + 0.5)).cos();
         let mut pp = 1.0;
         for _ in 0..100 {
@@ -33,7 +33,7 @@ pub fn gauss_legendre(n: usize) -> Vec<(f64, f64)> {
                 break;
             }
         }
-        out[i] = (z, 2.0 / ((1.0 - z * z) * pp * pp));
+        *slot = (z, 2.0 / ((1.0 - z * z) * pp * pp));
     }
     out
 }
@@ -115,18 +115,18 @@ pub fn integrate<const D: usize, const K: usize>(
             'outer: loop {
                 let mut x = [0.0; D];
                 let mut w = c.weight * norm;
-                for d in 0..D {
-                    let (node, weight) = gh[idx[d]];
-                    x[d] = c.mean[d] + scale[d] * node;
+                for (((xd, &i), &mu), &sc) in x.iter_mut().zip(idx.iter()).zip(c.mean.iter()).zip(scale.iter()) {
+                    let (node, weight) = gh[i];
+                    *xd = mu + sc * node;
                     w *= weight;
                 }
                 inner += w * f(t, &x);
-                for d in 0..D {
-                    idx[d] += 1;
-                    if idx[d] < gh.len() {
+                for i in idx.iter_mut() {
+                    *i += 1;
+                    if *i < gh.len() {
                         continue 'outer;
                     }
-                    idx[d] = 0;
+                    *i = 0;
                 }
                 break;
             }

@@ -18,7 +18,8 @@ use crate::{with_mixture, with_scalar};
 
 /// The 2-D mixture of the section: 4 components, std 0.3 to 0.6, means within 3.
 pub fn quad_2d_spec() -> MixtureSpec {
-    let c = |weight: f64, mean: [f64; 2], std: [f64; 2]| ComponentSpec { weight, mean: mean.to_vec(), std: std.to_vec() };
+    let c =
+        |weight: f64, mean: [f64; 2], std: [f64; 2]| ComponentSpec { weight, mean: mean.to_vec(), std: std.to_vec() };
     MixtureSpec {
         sigma: 1.0,
         components: vec![
@@ -30,18 +31,21 @@ pub fn quad_2d_spec() -> MixtureSpec {
     }
 }
 
+/// R per scalar type.
+type PerType = Vec<(ScalarKind, Fisher)>;
+
 struct Row {
     mixture: String,
     seconds: f64,
     params: usize,
-    per_type: Vec<(ScalarKind, Fisher)>,
+    per_type: PerType,
 }
 
 fn measure_all<const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     opts: &TrainOptions,
     samples: u64,
-) -> Result<(f64, usize, Vec<(ScalarKind, Fisher)>)> {
+) -> Result<(f64, usize, PerType)> {
     let s = train(gm, &TrainOptions { eval_samples: 0, ..opts.clone() })?;
     let m = Model::<f64, D>::decode(&s.model_bytes).map_err(|e| anyhow!("{e}"))?;
     let mut out = Vec::new();
@@ -57,10 +61,12 @@ fn measure_all<const D: usize, const K: usize>(
 
 /// Build the section.
 pub fn section(opts: &ReportOptions) -> Result<Section> {
-    let (steps, samples) = if opts.quick { (2_000, 20_000) } else { (crate::learned::cmd_train::DEFAULT_STEPS, 200_000) };
+    let (steps, samples) =
+        if opts.quick { (2_000, 20_000) } else { (crate::learned::cmd_train::DEFAULT_STEPS, 200_000) };
     let topts = TrainOptions { steps, quiet: true, ..TrainOptions::default() };
     let mut rows = Vec::new();
-    for (name, spec) in [("default (1-D, 3 components)", default_spec()), ("quad (2-D, 4 components)", quad_2d_spec())] {
+    for (name, spec) in [("default (1-D, 3 components)", default_spec()), ("quad (2-D, 4 components)", quad_2d_spec())]
+    {
         let any = spec.validate(name)?;
         let (seconds, params, per_type) = with_mixture!(&any, gm => measure_all(gm, &topts, samples))?;
         rows.push(Row { mixture: name.to_string(), seconds, params, per_type });
