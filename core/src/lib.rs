@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod fixed_math;
+pub mod learned;
 pub mod mixture;
 pub mod sampling;
 pub mod scalar;

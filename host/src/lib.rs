@@ -4,6 +4,7 @@
 pub mod cmd_score;
 pub mod dims;
 pub mod eval;
+pub mod learned;
 pub mod mixture_file;
 pub mod numfmt;
 pub mod output;

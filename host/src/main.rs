@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tinyscore_host::eval::ScalarKind;
-use tinyscore_host::{cmd_score, report};
+use tinyscore_host::{cmd_score, learned, report};
 
 /// Score-based generative models on microcontrollers: the desktop harness.
 #[derive(Parser)]
@@ -17,11 +17,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Log-density and score of a mixture at the points of a CSV file.
+    /// Log-density and score of a mixture (or the learned score of a model) at the points of a CSV file.
+    #[command(group(clap::ArgGroup::new("source").required(true).args(["mixture", "model"])))]
     Score {
         /// Mixture file (TOML).
         #[arg(long)]
-        mixture: PathBuf,
+        mixture: Option<PathBuf>,
+        /// Model file (from `tinyscore train`): output `score0..,status` of s_theta.
+        #[arg(long)]
+        model: Option<PathBuf>,
         /// Scalar type to evaluate in.
         #[arg(long, value_enum, default_value_t = ScalarKind::F64)]
         scalar: ScalarKind,
@@ -31,6 +35,73 @@ enum Command {
         /// Output CSV (stdout if absent).
         #[arg(long)]
         output: Option<PathBuf>,
+    },
+    /// Train a learned score s_theta on a mixture (Monte Carlo score matching, J_naive).
+    Train {
+        /// Mixture file (TOML).
+        #[arg(long)]
+        mixture: PathBuf,
+        /// Model file to write; the loss plots go beside it (MODEL.loss.svg, MODEL.bins.svg).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the draws and the initial weights.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Adam steps.
+        #[arg(long, default_value_t = learned::cmd_train::DEFAULT_STEPS)]
+        steps: u64,
+        /// Samples per step.
+        #[arg(long, default_value_t = learned::cmd_train::DEFAULT_BATCH)]
+        batch: usize,
+        /// Peak learning rate.
+        #[arg(long, default_value_t = learned::cmd_train::DEFAULT_LR)]
+        lr: f64,
+        /// Time weight lambda(t) of the loss.
+        #[arg(long, value_enum, default_value_t = learned::WeightingKind::One)]
+        weighting: learned::WeightingKind,
+        /// Start of the time range.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        t_min: f64,
+        /// End of the time range.
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+        t_max: f64,
+        /// Fresh draws for the final measurement of R (0 skips it).
+        #[arg(long, default_value_t = 200_000)]
+        eval_samples: u64,
+    },
+    /// Monte Carlo estimate of the lambda-weighted score-matching loss of a model, its
+    /// standard error, and a quadrature value to check it against.
+    Loss {
+        /// Mixture file (TOML).
+        #[arg(long)]
+        mixture: PathBuf,
+        /// Model file.
+        #[arg(long)]
+        model: PathBuf,
+        /// Time weight lambda(t).
+        #[arg(long, value_enum, default_value_t = learned::WeightingKind::One)]
+        weighting: learned::WeightingKind,
+        /// Start of the time range.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        t_min: f64,
+        /// End of the time range.
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+        t_max: f64,
+        /// Monte Carlo samples.
+        #[arg(long, default_value_t = 100_000)]
+        samples: u64,
+        /// Seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Scalar type the model is evaluated in.
+        #[arg(long, value_enum, default_value_t = ScalarKind::F32)]
+        scalar: ScalarKind,
+        /// Target: the exact score (J_naive) or the denoising target.
+        #[arg(long, value_enum, default_value_t = learned::TargetKind::Exact)]
+        target: learned::TargetKind,
+        /// End with a JSON line {"estimate": .., "std_error": .., ...}.
+        #[arg(long)]
+        json: bool,
     },
     /// The project's measurements on built-in defaults: tables, SVG plots and an HTML page.
     Report {
@@ -46,8 +117,41 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Score { mixture, scalar, input, output } => {
-            cmd_score::run(&mixture, scalar, &input, output.as_deref())
+        Command::Score { mixture, model, scalar, input, output } => match (mixture, model) {
+            (Some(mixture), _) => cmd_score::run(&mixture, scalar, &input, output.as_deref()),
+            (None, Some(model)) => learned::cmd_score_model::run(&model, scalar, &input, output.as_deref()),
+            (None, None) => unreachable!("clap requires --mixture or --model"),
+        },
+        Command::Train { mixture, out, seed, steps, batch, lr, weighting, t_min, t_max, eval_samples } => {
+            let opts = learned::cmd_train::TrainOptions {
+                mixture,
+                out,
+                seed,
+                steps,
+                batch,
+                lr,
+                weighting,
+                t_min,
+                t_max,
+                eval_samples,
+                quiet: false,
+            };
+            learned::cmd_train::run(&opts).map(|_| ())
+        }
+        Command::Loss { mixture, model, weighting, t_min, t_max, samples, seed, scalar, target, json } => {
+            let opts = learned::cmd_loss::LossOptions {
+                mixture,
+                model,
+                weighting,
+                t_min,
+                t_max,
+                samples,
+                seed,
+                scalar,
+                target,
+                json,
+            };
+            learned::cmd_loss::run(&opts).map(|_| ())
         }
         Command::Report { out, quick } => report::run(&report::ReportOptions { out_dir: out, quick }).map(|_| ()),
     };

@@ -1,0 +1,456 @@
+//! The model file: trained weights as bytes, parsed and written without allocation (so
+//! firmware can embed a model with `include_bytes!`).
+//!
+//! | offset | size | content (little-endian) |
+//! |---|---|---|
+//! | 0 | 4 | magic `TSSM` |
+//! | 4 | 2 | format version, `u16` = [`FORMAT_VERSION`] |
+//! | 6 | 1 | scalar type: 0 `f64`, 1 `f32`, 2 `i16f16`, 3 `i8f24` |
+//! | 7 | 1 | architecture: 1 = [`ScoreMlp`] with `tanh` |
+//! | 8 | 2 x 4 | `D`, `H`, `L`, `TIME_FEATURES` as `u16` |
+//! | 16 | 4 | parameter count, `u32` |
+//! | 20 | 8 (2 + 2D) | `sigma`, `noise_floor`, `data_mean[D]`, `data_std[D]` as `f64` |
+//! | | P x size | the parameters in [`Tensor::ALL`](super::Tensor::ALL) order, row-major, as the scalar type (fixed point: raw `i32`) |
+//! | end - 4 | 4 | CRC-32 (IEEE 802.3) of every preceding byte |
+//!
+//! Decoding checks, in order: length of the fixed header, magic, version, scalar code,
+//! architecture, shape against the expected `D, H, L`, total length (truncated or trailing
+//! bytes), checksum, constants, then every parameter (finite, and within range of the
+//! requested scalar type: decoding an `f32` file as `I16F16` quantises it and names the first
+//! parameter that does not fit).
+
+use core::fmt;
+
+use super::model::{ParamId, Params, PrecondError, Preconditioning, ScoreMlp, Tensor, TIME_FEATURES};
+use crate::Scalar;
+
+/// The file's magic bytes.
+pub const MAGIC: [u8; 4] = *b"TSSM";
+/// The format version this code reads and writes.
+pub const FORMAT_VERSION: u16 = 1;
+/// Architecture code of [`ScoreMlp`] (tanh activations).
+pub const ARCH_TANH_MLP: u8 = 1;
+/// Length of the fixed part of the header.
+pub const HEADER_LEN: usize = 20;
+
+/// The scalar type of the stored parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoredScalar {
+    /// `f64`, 8 bytes.
+    F64,
+    /// `f32`, 4 bytes.
+    F32,
+    /// `I16F16`, raw `i32`.
+    I16F16,
+    /// `I8F24`, raw `i32`.
+    I8F24,
+}
+
+impl StoredScalar {
+    /// The code in the file.
+    pub const fn code(self) -> u8 {
+        match self {
+            StoredScalar::F64 => 0,
+            StoredScalar::F32 => 1,
+            StoredScalar::I16F16 => 2,
+            StoredScalar::I8F24 => 3,
+        }
+    }
+    /// From the code in the file.
+    pub const fn from_code(c: u8) -> Option<Self> {
+        match c {
+            0 => Some(StoredScalar::F64),
+            1 => Some(StoredScalar::F32),
+            2 => Some(StoredScalar::I16F16),
+            3 => Some(StoredScalar::I8F24),
+            _ => None,
+        }
+    }
+    /// From a [`Scalar::NAME`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "f64" => Some(StoredScalar::F64),
+            "f32" => Some(StoredScalar::F32),
+            "i16f16" => Some(StoredScalar::I16F16),
+            "i8f24" => Some(StoredScalar::I8F24),
+            _ => None,
+        }
+    }
+    /// The command-line name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            StoredScalar::F64 => "f64",
+            StoredScalar::F32 => "f32",
+            StoredScalar::I16F16 => "i16f16",
+            StoredScalar::I8F24 => "i8f24",
+        }
+    }
+    /// Bytes per parameter.
+    pub const fn size(self) -> usize {
+        match self {
+            StoredScalar::F64 => 8,
+            _ => 4,
+        }
+    }
+    fn encode(self, v: f64, out: &mut [u8; 8]) -> usize {
+        match self {
+            StoredScalar::F64 => *out = v.to_le_bytes(),
+            StoredScalar::F32 => put4(out, (v as f32).to_le_bytes()),
+            StoredScalar::I16F16 => put4(out, ((v * 65_536.0) as i32).to_le_bytes()),
+            StoredScalar::I8F24 => put4(out, ((v * 16_777_216.0) as i32).to_le_bytes()),
+        }
+        self.size()
+    }
+    fn decode(self, b: &[u8]) -> f64 {
+        let mut a = [0u8; 8];
+        for (d, s) in a.iter_mut().zip(b.iter()) {
+            *d = *s;
+        }
+        let [b0, b1, b2, b3, ..] = a;
+        let four = [b0, b1, b2, b3];
+        match self {
+            StoredScalar::F64 => f64::from_le_bytes(a),
+            StoredScalar::F32 => f32::from_le_bytes(four) as f64,
+            StoredScalar::I16F16 => i32::from_le_bytes(four) as f64 / 65_536.0,
+            StoredScalar::I8F24 => i32::from_le_bytes(four) as f64 / 16_777_216.0,
+        }
+    }
+}
+
+fn put4(out: &mut [u8; 8], b: [u8; 4]) {
+    for (d, s) in out.iter_mut().zip(b.iter()) {
+        *d = *s;
+    }
+}
+
+/// The fixed part of the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Scalar type of the parameters.
+    pub scalar: StoredScalar,
+    /// Input dimension `D`.
+    pub dims: u16,
+    /// Hidden width `H`.
+    pub hidden: u16,
+    /// Number of hidden-to-hidden layers `L`.
+    pub layers: u16,
+    /// Number of time features.
+    pub time_features: u16,
+    /// Number of parameters.
+    pub params: u32,
+}
+
+/// Why a model file was rejected.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ModelFileError {
+    /// Shorter than its header says (or than the fixed header).
+    Truncated {
+        /// bytes expected
+        expected: usize,
+        /// bytes present
+        found: usize,
+    },
+    /// Longer than its header says.
+    TrailingBytes {
+        /// bytes expected
+        expected: usize,
+        /// bytes present
+        found: usize,
+    },
+    /// Not a model file.
+    BadMagic,
+    /// A format version this code does not read.
+    UnsupportedVersion {
+        /// the version in the file
+        found: u16,
+    },
+    /// Unknown scalar code.
+    UnknownScalar {
+        /// the code in the file
+        code: u8,
+    },
+    /// Unknown architecture code.
+    UnknownArchitecture {
+        /// the code in the file
+        code: u8,
+    },
+    /// A size in the header differs from the model's.
+    ShapeMismatch {
+        /// `dims`, `hidden`, `layers`, `time_features` or `params`
+        field: &'static str,
+        /// the model's value
+        expected: u32,
+        /// the file's value
+        found: u32,
+    },
+    /// The checksum does not match: the file is corrupt.
+    ChecksumMismatch {
+        /// stored CRC-32
+        stored: u32,
+        /// CRC-32 of the content
+        computed: u32,
+    },
+    /// A preconditioning constant is invalid.
+    Constant(PrecondError),
+    /// A parameter is not finite, or out of range of the requested scalar type.
+    Parameter {
+        /// which
+        param: ParamId,
+        /// its value
+        value: f64,
+        /// the requested type
+        scalar: &'static str,
+    },
+    /// The output buffer is too small.
+    BufferTooSmall {
+        /// bytes needed
+        needed: usize,
+    },
+}
+
+impl fmt::Display for ModelFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ModelFileError::Truncated { expected, found } => {
+                write!(f, "truncated: {found} bytes, the header describes {expected}")
+            }
+            ModelFileError::TrailingBytes { expected, found } => {
+                write!(f, "{found} bytes, but the header describes {expected}: trailing data")
+            }
+            ModelFileError::BadMagic => write!(f, "not a tinyscore model file (bad magic, expected `TSSM`)"),
+            ModelFileError::UnsupportedVersion { found } => {
+                write!(f, "format version {found}; this build reads version {FORMAT_VERSION}")
+            }
+            ModelFileError::UnknownScalar { code } => write!(f, "unknown scalar type code {code}"),
+            ModelFileError::UnknownArchitecture { code } => write!(f, "unknown architecture code {code}"),
+            ModelFileError::ShapeMismatch { field, expected, found } => {
+                write!(f, "header field `{field}` is {found}, expected {expected}")
+            }
+            ModelFileError::ChecksumMismatch { stored, computed } => {
+                write!(f, "checksum mismatch (stored {stored:#010x}, content {computed:#010x}): the file is corrupt")
+            }
+            ModelFileError::Constant(e) => write!(f, "invalid constant: {e}"),
+            ModelFileError::Parameter { param, value, scalar } => {
+                write!(f, "parameter {param} = {value} is not finite or does not fit {scalar}")
+            }
+            ModelFileError::BufferTooSmall { needed } => write!(f, "output buffer too small: {needed} bytes needed"),
+        }
+    }
+}
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), bitwise (no table).
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in data {
+        c ^= b as u32;
+        for _ in 0..8 {
+            let mask = (c & 1).wrapping_neg();
+            c = (c >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !c
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    match b.get(at..at + 2) {
+        Some(&[x, y]) => u16::from_le_bytes([x, y]),
+        _ => 0,
+    }
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    match b.get(at..at + 4) {
+        Some(&[a, c, d, e]) => u32::from_le_bytes([a, c, d, e]),
+        _ => 0,
+    }
+}
+
+/// Read and check the fixed header (magic, version, scalar and architecture codes).
+pub fn read_header(bytes: &[u8]) -> Result<Header, ModelFileError> {
+    if bytes.len() < HEADER_LEN {
+        // A prefix of something else is still not a model file.
+        if bytes.get(..4).is_some_and(|m| m != MAGIC) {
+            return Err(ModelFileError::BadMagic);
+        }
+        return Err(ModelFileError::Truncated { expected: HEADER_LEN, found: bytes.len() });
+    }
+    if bytes.get(..4) != Some(&MAGIC[..]) {
+        return Err(ModelFileError::BadMagic);
+    }
+    let version = u16_at(bytes, 4);
+    if version != FORMAT_VERSION {
+        return Err(ModelFileError::UnsupportedVersion { found: version });
+    }
+    let code = bytes.get(6).copied().unwrap_or(u8::MAX);
+    let scalar = StoredScalar::from_code(code).ok_or(ModelFileError::UnknownScalar { code })?;
+    let arch = bytes.get(7).copied().unwrap_or(u8::MAX);
+    if arch != ARCH_TANH_MLP {
+        return Err(ModelFileError::UnknownArchitecture { code: arch });
+    }
+    Ok(Header {
+        scalar,
+        dims: u16_at(bytes, 8),
+        hidden: u16_at(bytes, 10),
+        layers: u16_at(bytes, 12),
+        time_features: u16_at(bytes, 14),
+        params: u32_at(bytes, 16),
+    })
+}
+
+/// Sequential writer into a byte slice.
+struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl Writer<'_> {
+    fn put(&mut self, b: &[u8]) {
+        if let Some(dst) = self.buf.get_mut(self.pos..self.pos + b.len()) {
+            dst.copy_from_slice(b);
+        }
+        self.pos += b.len();
+    }
+}
+
+impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H, L> {
+    /// Size of the encoded model in bytes.
+    pub const ENCODED_LEN: usize = HEADER_LEN
+        + 8 * (2 + 2 * D)
+        + Params::<S, D, H, L>::COUNT * if S::IS_FIXED { 4 } else { core::mem::size_of::<S>() }
+        + 4;
+
+    /// Write the model (parameters as `S`) into `out`; returns the number of bytes written
+    /// ([`Self::ENCODED_LEN`]).
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, ModelFileError> {
+        let len = Self::ENCODED_LEN;
+        let scalar = StoredScalar::from_name(S::NAME).ok_or(ModelFileError::UnknownScalar { code: u8::MAX })?;
+        let Some(buf) = out.get_mut(..len) else {
+            return Err(ModelFileError::BufferTooSmall { needed: len });
+        };
+        let mut w = Writer { buf, pos: 0 };
+        w.put(&MAGIC);
+        w.put(&FORMAT_VERSION.to_le_bytes());
+        w.put(&[scalar.code(), ARCH_TANH_MLP]);
+        for v in [D, H, L, TIME_FEATURES] {
+            w.put(&(v as u16).to_le_bytes());
+        }
+        w.put(&(Params::<S, D, H, L>::COUNT as u32).to_le_bytes());
+        let pc = &self.precond;
+        w.put(&pc.sigma.to_le_bytes());
+        w.put(&pc.noise_floor.to_le_bytes());
+        for v in pc.data_mean.iter().chain(pc.data_std.iter()) {
+            w.put(&v.to_le_bytes());
+        }
+        let mut tmp = [0u8; 8];
+        for tensor in self.params.slices() {
+            for v in tensor {
+                let n = scalar.encode(v.to_f64(), &mut tmp);
+                w.put(tmp.get(..n).unwrap_or(&[]));
+            }
+        }
+        let body = len - 4;
+        let crc = crc32(w.buf.get(..body).unwrap_or(&[]));
+        w.put(&crc.to_le_bytes());
+        Ok(len)
+    }
+
+    /// Read a model stored in any scalar type, converting the parameters to `S` (rounding to
+    /// nearest); see the module documentation for the checks.
+    pub fn decode(bytes: &[u8]) -> Result<Self, ModelFileError> {
+        let h = read_header(bytes)?;
+        let count = Params::<S, D, H, L>::COUNT;
+        for (field, expected, found) in [
+            ("dims", D as u32, h.dims as u32),
+            ("hidden", H as u32, h.hidden as u32),
+            ("layers", L as u32, h.layers as u32),
+            ("time_features", TIME_FEATURES as u32, h.time_features as u32),
+            ("params", count as u32, h.params),
+        ] {
+            if expected != found {
+                return Err(ModelFileError::ShapeMismatch { field, expected, found });
+            }
+        }
+        let consts_len = 8 * (2 + 2 * D);
+        let expected = HEADER_LEN + consts_len + count * h.scalar.size() + 4;
+        if bytes.len() < expected {
+            return Err(ModelFileError::Truncated { expected, found: bytes.len() });
+        }
+        if bytes.len() > expected {
+            return Err(ModelFileError::TrailingBytes { expected, found: bytes.len() });
+        }
+        let body = expected - 4;
+        let stored = u32_at(bytes, body);
+        let computed = crc32(bytes.get(..body).unwrap_or(&[]));
+        if stored != computed {
+            return Err(ModelFileError::ChecksumMismatch { stored, computed });
+        }
+        let rd = |at: usize| StoredScalar::F64.decode(bytes.get(at..at + 8).unwrap_or(&[]));
+        let mut pc = Preconditioning {
+            sigma: rd(HEADER_LEN),
+            noise_floor: rd(HEADER_LEN + 8),
+            data_mean: [0.0; D],
+            data_std: [0.0; D],
+        };
+        let mut at = HEADER_LEN + 16;
+        for v in pc.data_mean.iter_mut().chain(pc.data_std.iter_mut()) {
+            *v = rd(at);
+            at += 8;
+        }
+        pc.validate().map_err(ModelFileError::Constant)?;
+        let mut params = Params::<S, D, H, L>::zeroed();
+        let size = h.scalar.size();
+        for (dst, tensor) in params.slices_mut().into_iter().zip(Tensor::ALL) {
+            for (i, d) in dst.iter_mut().enumerate() {
+                let v = h.scalar.decode(bytes.get(at..at + size).unwrap_or(&[]));
+                at += size;
+                let (s, st) = S::from_f64(v);
+                if !v.is_finite() || !st.is_ok() {
+                    let param = Params::<S, D, H, L>::param_id(tensor, i);
+                    return Err(ModelFileError::Parameter { param, value: v, scalar: S::NAME });
+                }
+                *d = s;
+            }
+        }
+        Ok(ScoreMlp { precond: pc, params })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fixed::types::I16F16;
+    use rand_xoshiro::rand_core::SeedableRng;
+
+    type M = ScoreMlp<f32, 2, 4, 1>;
+
+    fn model() -> M {
+        let pc = Preconditioning { sigma: 1.0, noise_floor: 0.3, data_mean: [0.1, 0.2], data_std: [1.0, 2.0] };
+        let mut m = M::new_random(pc, &mut crate::DefaultRng::seed_from_u64(3)).unwrap();
+        m.params.b_out = [0.5, -0.25];
+        m
+    }
+
+    #[test]
+    fn crc_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn round_trip_and_quantise() {
+        let m = model();
+        let mut buf = [0u8; M::ENCODED_LEN];
+        assert_eq!(m.encode(&mut buf), Ok(M::ENCODED_LEN));
+        assert_eq!(M::decode(&buf), Ok(m));
+        let q = ScoreMlp::<I16F16, 2, 4, 1>::decode(&buf).unwrap();
+        assert_eq!(q, m.convert::<I16F16>().unwrap());
+        assert!(matches!(M::decode(&buf[..buf.len() - 1]), Err(ModelFileError::Truncated { .. })));
+        assert!(matches!(
+            ScoreMlp::<f32, 1, 4, 1>::decode(&buf),
+            Err(ModelFileError::ShapeMismatch { field: "dims", .. })
+        ));
+        let mut bad = buf;
+        bad[40] ^= 1;
+        assert!(matches!(M::decode(&bad), Err(ModelFileError::ChecksumMismatch { .. })));
+        assert!(matches!(M::encode(&m, &mut [0u8; 10]), Err(ModelFileError::BufferTooSmall { .. })));
+    }
+}

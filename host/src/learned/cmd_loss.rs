@@ -1,0 +1,172 @@
+//! `tinyscore loss`: the Monte Carlo estimate of `J_naive` (or of the denoising objective)
+//! of a model against a mixture, with its standard error, the loss per time bin, and the
+//! deterministic quadrature value to check it against.
+//!
+//! With `--json` the last line is `{"estimate": .., "std_error": .., "quadrature": ..,
+//! "z": .., ...}`, where `z = (estimate - quadrature) / std_error`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Result};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use tinyscore::learned::objective::{accumulate, McConfig, Target};
+use tinyscore::learned::{Estimate, LossAccumulator};
+use tinyscore::mixture::GaussianMixture;
+use tinyscore::Scalar;
+
+use super::measure::BINS;
+use super::model_io::{self, to_scalar, AnyModel, Model};
+use super::quadrature::{dsm_constant, j_naive, QuadNodes};
+use super::{TargetKind, WeightingKind};
+use crate::dims::AnyMixture;
+use crate::eval::ScalarKind;
+use crate::{mixture_file, output, with_scalar};
+
+/// Settings of the command.
+#[derive(Clone, Debug)]
+pub struct LossOptions {
+    /// Mixture file.
+    pub mixture: PathBuf,
+    /// Model file.
+    pub model: PathBuf,
+    /// Time weight.
+    pub weighting: WeightingKind,
+    /// Time range.
+    pub t_min: f64,
+    /// Time range.
+    pub t_max: f64,
+    /// Monte Carlo samples.
+    pub samples: u64,
+    /// Seed.
+    pub seed: u64,
+    /// Scalar type the model is evaluated in.
+    pub scalar: ScalarKind,
+    /// Target.
+    pub target: TargetKind,
+    /// End with a JSON line.
+    pub json: bool,
+}
+
+/// The result.
+#[derive(Clone, Debug)]
+pub struct LossResult {
+    /// Monte Carlo estimate.
+    pub mc: Estimate,
+    /// Quadrature value of the same objective.
+    pub quadrature: f64,
+    /// Quadrature nodes used.
+    pub nodes: QuadNodes,
+    /// `(t_lo, t_hi, mean, std_error, samples)` per time bin.
+    pub bins: Vec<(f64, f64, f64, f64, u64)>,
+}
+
+impl LossResult {
+    /// `(estimate - quadrature) / std_error`.
+    pub fn z(&self) -> f64 {
+        (self.mc.value - self.quadrature) / self.mc.std_error
+    }
+}
+
+/// Estimate and quadrature for one model in `S`.
+pub fn compute<S: Scalar, const D: usize, const K: usize>(
+    model: &Model<S, D>,
+    gm: &GaussianMixture<D, K>,
+    opts: &LossOptions,
+) -> Result<LossResult> {
+    let target = match opts.target {
+        TargetKind::Exact => Target::Exact,
+        TargetKind::Denoising => Target::Denoising,
+    };
+    let weighting = opts.weighting.weighting();
+    let cfg = McConfig { t_min: opts.t_min, t_max: opts.t_max, weighting, target };
+    cfg.check(gm.sigma()).map_err(|e| anyhow!("{e}"))?;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed);
+    let mut acc = LossAccumulator::<BINS>::new(opts.t_min, opts.t_max);
+    let mut m = *model;
+    accumulate::<S, _, _, D, K, BINS>(&mut m, gm, &cfg, opts.samples, &mut rng, &mut acc)
+        .map_err(|e| anyhow!("{e}"))?;
+    let nodes = QuadNodes::for_dims(D);
+    let mut quadrature = j_naive(model, gm, weighting, opts.t_min, opts.t_max, nodes);
+    if target == Target::Denoising {
+        quadrature += dsm_constant(gm, weighting, opts.t_min, opts.t_max, nodes);
+    }
+    let bins =
+        (0..BINS).filter_map(|i| acc.bin(i).map(|(a, b, mo)| (a, b, mo.mean(), mo.std_error(), mo.count()))).collect();
+    Ok(LossResult { mc: acc.estimate(), quadrature, nodes, bins })
+}
+
+/// Dispatch over matching mixture and model dimensions.
+pub fn compute_any(any: &AnyMixture, model: &AnyModel, opts: &LossOptions, what: &str) -> Result<LossResult> {
+    macro_rules! go {
+        ($gm:expr, $m:expr) => {
+            with_scalar!(opts.scalar, S => compute(&*to_scalar::<S, _>($m, what)?, $gm, opts))
+        };
+    }
+    match (any, model) {
+        (AnyMixture::D1(gm), AnyModel::D1(m)) => go!(gm, m),
+        (AnyMixture::D2(gm), AnyModel::D2(m)) => go!(gm, m),
+        (AnyMixture::D3(gm), AnyModel::D3(m)) => go!(gm, m),
+        (AnyMixture::D4(gm), AnyModel::D4(m)) => go!(gm, m),
+        _ => bail!("{what}: the model has {} dimension(s), the mixture {}", model.dims(), any.dims()),
+    }
+}
+
+/// The printed report.
+pub fn text(r: &LossResult, opts: &LossOptions) -> String {
+    let tname = match opts.target {
+        TargetKind::Exact => "J_naive (exact target)",
+        TargetKind::Denoising => "J_DSM (denoising target)",
+    };
+    let w = opts.weighting.weighting().name();
+    let mut s = String::new();
+    let _ = writeln!(s, "{tname}, lambda = {w}, t in [{}, {}], model in {}:", opts.t_min, opts.t_max, opts.scalar);
+    let _ = writeln!(
+        s,
+        "  Monte Carlo: {:.6e} +- {:.2e} ({} samples, seed {})",
+        r.mc.value, r.mc.std_error, r.mc.samples, opts.seed
+    );
+    let _ = writeln!(
+        s,
+        "  quadrature:  {:.6e} ({} Gauss-Legendre nodes in t x {} Gauss-Hermite nodes per dimension and component)",
+        r.quadrature, r.nodes.t, r.nodes.x
+    );
+    let _ = writeln!(s, "  difference:  {:+.2} standard errors", r.z());
+    if r.mc.saturated {
+        let _ = writeln!(s, "  warning: some samples saturated");
+    }
+    let _ = writeln!(s, "  per time bin (mean of 1/2 lambda |s_theta - target|^2):");
+    for (a, b, m, se, n) in &r.bins {
+        let _ = writeln!(s, "    [{a:.3}, {b:.3})  {m:.4e} +- {se:.1e}  ({n})");
+    }
+    if opts.json {
+        let j = serde_json::json!({
+            "estimate": r.mc.value,
+            "std_error": r.mc.std_error,
+            "quadrature": r.quadrature,
+            "z": r.z(),
+            "samples": r.mc.samples,
+            "saturated": r.mc.saturated,
+            "target": if opts.target == TargetKind::Exact { "exact" } else { "denoising" },
+            "weighting": w,
+            "scalar": opts.scalar.name(),
+            "t_min": opts.t_min,
+            "t_max": opts.t_max,
+        });
+        let _ = writeln!(s, "{j}");
+    }
+    s
+}
+
+/// Run the command.
+pub fn run(opts: &LossOptions) -> Result<LossResult> {
+    if opts.samples < 2 {
+        bail!("--samples {}: at least 2 are needed for a standard error", opts.samples);
+    }
+    let (_spec, any) = mixture_file::load(&opts.mixture)?;
+    let loaded = model_io::load(&opts.model)?;
+    let r = compute_any(&any, &loaded.model, opts, &opts.model.display().to_string())?;
+    output::write_atomically(None, &text(&r, opts))?;
+    Ok(r)
+}

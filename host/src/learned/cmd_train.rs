@@ -1,0 +1,266 @@
+//! `tinyscore train`: fit `s_theta` to the exact score of a mixture by Monte Carlo score
+//! matching (J_naive, Eq. 60), write the model, the loss curve and the loss per time bin.
+//!
+//! Training runs in `f32` ([`Trainer`]): batches of fresh `(t, x)` draws, Adam with a
+//! linear warm-up and a cosine decay of the learning rate. At the end the command measures
+//! the relative Fisher divergence `R` on fresh draws for the `f32` model and for the model
+//! quantised to `i16f16`, and prints the time and the model size.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context, Result};
+use fixed::types::I16F16;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use tinyscore::learned::train::Trainer;
+use tinyscore::learned::ScoreMlp;
+use tinyscore::mixture::GaussianMixture;
+
+use super::measure::{relative_fisher, Fisher};
+use super::model_io::{encode, precond_for, Model};
+use super::WeightingKind;
+use crate::report::plots::{line_plot, Series};
+use crate::{mixture_file, with_mixture};
+
+/// Settings of a training run.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    /// Mixture file.
+    pub mixture: PathBuf,
+    /// Model file to write (the plots go beside it).
+    pub out: PathBuf,
+    /// Seed of the draws and of the initial weights.
+    pub seed: u64,
+    /// Adam steps.
+    pub steps: u64,
+    /// Samples per step.
+    pub batch: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// Time weight of the loss.
+    pub weighting: WeightingKind,
+    /// Time range.
+    pub t_min: f64,
+    /// Time range.
+    pub t_max: f64,
+    /// Draws for the final measurement of R (0: skip).
+    pub eval_samples: u64,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            mixture: PathBuf::new(),
+            out: PathBuf::new(),
+            seed: 0,
+            steps: DEFAULT_STEPS,
+            batch: DEFAULT_BATCH,
+            lr: DEFAULT_LR,
+            weighting: WeightingKind::One,
+            t_min: 0.0,
+            t_max: 1.0,
+            eval_samples: 200_000,
+            quiet: false,
+        }
+    }
+}
+
+/// Default number of steps.
+pub const DEFAULT_STEPS: u64 = 20_000;
+/// Default batch size.
+pub const DEFAULT_BATCH: usize = 128;
+/// Default peak learning rate.
+pub const DEFAULT_LR: f64 = 3e-3;
+
+/// What a run produced.
+#[derive(Clone, Debug)]
+pub struct TrainSummary {
+    /// Training time (seconds), without the final measurement.
+    pub seconds: f64,
+    /// Number of parameters.
+    pub params: usize,
+    /// Size of the model file (f32), bytes.
+    pub bytes: usize,
+    /// Size of the model file quantised to i16f16, bytes.
+    pub bytes_i16f16: usize,
+    /// Mean batch loss per step.
+    pub curve: Vec<f64>,
+    /// R of the f32 model.
+    pub r_f32: Option<Fisher>,
+    /// R of the model quantised to i16f16.
+    pub r_i16f16: Option<Fisher>,
+    /// The model file.
+    pub model_bytes: Vec<u8>,
+}
+
+/// Learning rate at `step` of `steps`: linear warm-up over 2 %, then cosine to 1 % of `lr`.
+pub fn schedule(lr: f64, step: u64, steps: u64) -> f64 {
+    let warm = (steps / 50).max(1);
+    if step < warm {
+        return lr * (step + 1) as f64 / warm as f64;
+    }
+    let p = (step - warm) as f64 / (steps - warm).max(1) as f64;
+    lr * (0.01 + 0.99 * 0.5 * (1.0 + (std::f64::consts::PI * p).cos()))
+}
+
+/// Check the options that do not need the mixture.
+pub fn check(opts: &TrainOptions) -> Result<()> {
+    if !(opts.t_min.is_finite() && opts.t_max.is_finite() && opts.t_min >= 0.0 && opts.t_max > opts.t_min) {
+        bail!("--t-min {} --t-max {}: need 0 <= t-min < t-max, both finite", opts.t_min, opts.t_max);
+    }
+    if opts.steps == 0 || opts.batch == 0 {
+        bail!("--steps and --batch must be at least 1");
+    }
+    if !(opts.lr.is_finite() && opts.lr > 0.0) {
+        bail!("--lr {}: must be a positive number", opts.lr);
+    }
+    Ok(())
+}
+
+/// Train on a mixture; no file is written.
+pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &TrainOptions) -> Result<TrainSummary> {
+    check(opts)?;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed);
+    let model = ScoreMlp::<f32, D, _, _>::new_random(precond_for(gm), &mut rng).map_err(|e| anyhow!("{e}"))?;
+    let mut trainer = Box::new(Trainer::new(model));
+    let bar = if opts.quiet { ProgressBar::hidden() } else { ProgressBar::new(opts.steps) };
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps, loss {msg} (eta {eta})")
+            .map_err(|e| anyhow!("{e}"))?
+            .progress_chars("=> "),
+    );
+    let start = Instant::now();
+    let mut curve = Vec::with_capacity(opts.steps as usize);
+    let mut ema = f64::NAN;
+    for step in 0..opts.steps {
+        let lr = schedule(opts.lr, step, opts.steps);
+        let w = opts.weighting.weighting();
+        let l = trainer.step(gm, opts.t_min, opts.t_max, w, opts.batch, lr, &mut rng).map_err(|e| anyhow!("{e}"))?;
+        if !l.is_finite() {
+            bail!("training diverged at step {step} (loss {l}); try a smaller --lr");
+        }
+        curve.push(l);
+        ema = if ema.is_nan() { l } else { 0.98 * ema + 0.02 * l };
+        if step % 50 == 0 {
+            bar.set_position(step);
+            bar.set_message(format!("{ema:.4}"));
+        }
+    }
+    bar.finish_and_clear();
+    let seconds = start.elapsed().as_secs_f64();
+    let m32: Box<Model<f32, D>> = Box::new(trainer.model);
+    let model_bytes = encode(&*m32)?;
+    let q = m32.convert::<I16F16>().map_err(|e| anyhow!("quantising to i16f16: {e}"))?;
+    let (mut r_f32, mut r_i16f16) = (None, None);
+    if opts.eval_samples > 0 {
+        let seed = opts.seed ^ 0x5EED_F15E;
+        r_f32 = Some(relative_fisher(&*m32, gm, opts.t_min, opts.t_max, opts.eval_samples, seed)?);
+        r_i16f16 = Some(relative_fisher(&q, gm, opts.t_min, opts.t_max, opts.eval_samples, seed)?);
+    }
+    Ok(TrainSummary {
+        seconds,
+        params: Model::<f32, D>::PARAMS,
+        bytes: model_bytes.len(),
+        bytes_i16f16: Model::<I16F16, D>::ENCODED_LEN,
+        curve,
+        r_f32,
+        r_i16f16,
+        model_bytes,
+    })
+}
+
+/// `MODEL.loss.svg` and `MODEL.bins.svg` beside the model file.
+pub fn plot_paths(out: &Path) -> (PathBuf, PathBuf) {
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+    (out.with_file_name(format!("{name}.loss.svg")), out.with_file_name(format!("{name}.bins.svg")))
+}
+
+/// The loss curve, averaged over blocks of steps so that at most 400 points remain.
+pub fn smoothed_curve(curve: &[f64]) -> Vec<(f64, f64)> {
+    let block = curve.len().div_ceil(400).max(1);
+    curve
+        .chunks(block)
+        .enumerate()
+        .map(|(i, c)| ((i * block + c.len() / 2) as f64, c.iter().sum::<f64>() / c.len() as f64))
+        .collect()
+}
+
+fn write_plots(opts: &TrainOptions, s: &TrainSummary) -> Result<()> {
+    let (loss_path, bins_path) = plot_paths(&opts.out);
+    let dir = match opts.out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::tempdir_in(&dir).with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let tl = tmp.path().join("loss.svg");
+    let tb = tmp.path().join("bins.svg");
+    let wname = opts.weighting.weighting().name();
+    line_plot(
+        &tl,
+        &format!("training loss (batch mean of 1/2 lambda |s_theta - s|^2, lambda = {wname})"),
+        "step",
+        "loss",
+        &[Series { name: "batch loss (block mean)".into(), points: smoothed_curve(&s.curve), markers: false }],
+        true,
+    )?;
+    let mut series = Vec::new();
+    for (name, f) in [("f32", &s.r_f32), ("i16f16", &s.r_i16f16)] {
+        if let Some(f) = f {
+            series.push(Series {
+                name: format!("{name}: E[1/2 |s_theta - s|^2 | t]"),
+                points: f.bins.iter().map(|b| (0.5 * (b.t_lo + b.t_hi), b.error)).collect(),
+                markers: false,
+            });
+        }
+    }
+    if let Some(f) = &s.r_f32 {
+        series.push(Series {
+            name: "E[1/2 |s|^2 | t]".into(),
+            points: f.bins.iter().map(|b| (0.5 * (b.t_lo + b.t_hi), b.norm)).collect(),
+            markers: false,
+        });
+    }
+    line_plot(&tb, "loss per time bin (fresh draws, lambda = 1)", "t", "mean per-sample value", &series, true)?;
+    std::fs::rename(&tl, &loss_path).with_context(|| format!("{}: cannot write", loss_path.display()))?;
+    std::fs::rename(&tb, &bins_path).with_context(|| format!("{}: cannot write", bins_path.display()))?;
+    Ok(())
+}
+
+/// Print the summary lines (`R`, time, size).
+pub fn summary_text(s: &TrainSummary) -> String {
+    let mut t = format!(
+        "trained in {:.1} s; {} parameters; model file {} bytes (f32), {} bytes as i16f16\n",
+        s.seconds, s.params, s.bytes, s.bytes_i16f16
+    );
+    for (name, f) in [("f32", &s.r_f32), ("i16f16", &s.r_i16f16)] {
+        if let Some(f) = f {
+            t.push_str(&format!(
+                "R ({name}) = {:.3e} +- {:.1e} ({} fresh draws, t ~ U[{}, {}]){}\n",
+                f.r,
+                f.r_std_error,
+                f.error.samples,
+                f.bins.first().map_or(0.0, |b| b.t_lo),
+                f.bins.last().map_or(0.0, |b| b.t_hi),
+                if f.saturated { ", some evaluations saturated" } else { "" }
+            ));
+        }
+    }
+    t
+}
+
+/// Run the command.
+pub fn run(opts: &TrainOptions) -> Result<TrainSummary> {
+    check(opts)?;
+    let (_spec, any) = mixture_file::load(&opts.mixture)?;
+    let s = with_mixture!(&any, gm => train(gm, opts))?;
+    crate::output::write_bytes_atomically(&opts.out, &s.model_bytes)?;
+    write_plots(opts, &s)?;
+    let (lp, bp) = plot_paths(&opts.out);
+    print!("{}", summary_text(&s));
+    println!("wrote {}, {}, {}", opts.out.display(), lp.display(), bp.display());
+    Ok(s)
+}
