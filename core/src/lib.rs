@@ -34,11 +34,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod fixed_math;
 pub mod mixture;
+pub mod noise;
+pub mod poly_math;
+pub mod sampler;
 pub mod sampling;
 pub mod scalar;
 pub mod score_source;
+pub mod start;
+pub mod time_grid;
 pub mod wide;
 mod status;
 
