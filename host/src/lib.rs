@@ -1,6 +1,8 @@
 //! The desktop harness of tinyscore: file formats, the high-precision reference, the
 //! accuracy report and the `tinyscore` command-line tool.
 
+pub mod cmd_bench;
+pub mod cmd_sample;
 pub mod cmd_score;
 pub mod dims;
 pub mod eval;
@@ -10,3 +12,5 @@ pub mod output;
 pub mod points;
 pub mod reference;
 pub mod report;
+pub mod sample_plot;
+pub mod wasserstein;

@@ -1,0 +1,113 @@
+//! `tinyscore bench`: single-threaded throughput of the batch API
+//! ([`tinyscore::batch::PreparedBatch::evaluate_batch`], log-density and score together,
+//! like the peers' `value_and_grad`) on `N` random points of a random mixture.
+//!
+//! The problem is the one of `bench/peer_bench.py`: means ~ U[-3, 3], stds ~ U[0.3, 1.0],
+//! weights ~ U(0, 1) (at least 1e-3) normalised, sigma = 1, t = 0.5, points drawn from
+//! `p(., t)`. The per-`t` preparation is inside the timed call. The figure is the best of
+//! `repeats` runs after one warm-up run.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use tinyscore::batch::{BatchScalar, PreparedBatch};
+use tinyscore::mixture::GaussianMixture;
+
+use crate::dims::{AnyMixture, MAX_COMPONENTS, MAX_DIMS};
+use crate::eval::ScalarKind;
+use crate::mixture_file::{ComponentSpec, MixtureSpec};
+use crate::{with_mixture, with_scalar};
+
+/// The time of the benchmark.
+pub const T: f64 = 0.5;
+
+/// The benchmark's random mixture: `k` components in `d` dimensions, sigma = 1.
+pub fn random_mixture(k: usize, d: usize, seed: u64) -> MixtureSpec {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ (1000 * k + d) as u64);
+    let raw: Vec<f64> = (0..k).map(|_| rng.random_range(0.0..1.0f64).max(1e-3)).collect();
+    let total: f64 = raw.iter().sum();
+    MixtureSpec {
+        sigma: 1.0,
+        components: raw
+            .iter()
+            .map(|w| ComponentSpec {
+                weight: w / total,
+                mean: (0..d).map(|_| rng.random_range(-3.0..3.0)).collect(),
+                std: (0..d).map(|_| rng.random_range(0.3..1.0)).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Timing result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BenchResult {
+    /// Best time per point over the repetitions, in nanoseconds.
+    pub best_ns_per_point: f64,
+    /// Median time per point.
+    pub median_ns_per_point: f64,
+}
+
+fn time_batch<S: BatchScalar, const D: usize, const K: usize>(
+    gm: &GaussianMixture<D, K>,
+    n: usize,
+    repeats: usize,
+    seed: u64,
+) -> Result<BenchResult> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let xs: Vec<[S; D]> = (0..n)
+        .map(|_| {
+            let (x, _) = gm.sample(T, &mut rng).unwrap_or(([0.0; D], 0));
+            x.map(|v| S::from_f64(v).0)
+        })
+        .collect();
+    let mut lp = vec![S::default(); n];
+    let mut sc = vec![[S::default(); D]; n];
+    let mut times = Vec::with_capacity(repeats);
+    for rep in 0..=repeats {
+        let t0 = Instant::now();
+        let p = PreparedBatch::<S, D, K>::new(black_box(gm), black_box(T)).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let st = p.evaluate_batch(black_box(&xs), &mut lp, &mut sc);
+        black_box((&lp, &sc, st));
+        let dt = t0.elapsed().as_secs_f64();
+        if rep > 0 {
+            times.push(dt * 1e9 / n as f64);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(BenchResult { best_ns_per_point: times[0], median_ns_per_point: times[times.len() / 2] })
+}
+
+/// Run the benchmark for `k` components, `d` dimensions, `n` points.
+pub fn measure(k: usize, d: usize, n: usize, scalar: ScalarKind, repeats: usize, seed: u64) -> Result<BenchResult> {
+    if k == 0 || k > MAX_COMPONENTS {
+        bail!("--components {k}: must be 1 to {MAX_COMPONENTS}");
+    }
+    if d == 0 || d > MAX_DIMS {
+        bail!("--dims {d}: must be 1 to {MAX_DIMS}");
+    }
+    if n == 0 {
+        bail!("--points: must be at least 1");
+    }
+    if repeats == 0 {
+        bail!("--repeats: must be at least 1");
+    }
+    let spec = random_mixture(k, d, seed);
+    let any = spec.validate("benchmark mixture")?;
+    let _: &AnyMixture = &any;
+    with_mixture!(&any, gm => with_scalar!(scalar, S => time_batch::<S, _, _>(gm, n, repeats, seed)))
+}
+
+/// The command: prints the settings, the median, and last `ns_per_point: X` (the best).
+pub fn run(k: usize, d: usize, n: usize, scalar: ScalarKind, repeats: usize, seed: u64) -> Result<()> {
+    let r = measure(k, d, n, scalar, repeats, seed)?;
+    println!(
+        "batch log-density + score, K = {k}, D = {d}, N = {n}, scalar {scalar}, t = {T}, 1 thread, best of {repeats}"
+    );
+    println!("median_ns_per_point: {:.2}", r.median_ns_per_point);
+    println!("ns_per_point: {:.2}", r.best_ns_per_point);
+    Ok(())
+}
