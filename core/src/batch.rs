@@ -37,7 +37,7 @@ use crate::poly_math::{exp_f32, ln_f64};
 use crate::{Scalar, Status};
 
 /// Points per block of the `f32` kernel.
-pub const LANES: usize = 8;
+pub const LANES: usize = 16;
 
 /// ln(2 pi).
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
@@ -112,18 +112,21 @@ impl<S: BatchScalar, const D: usize, const K: usize> PreparedBatch<S, D, K> {
     }
 
     /// `out[i] = s(xs[i], t)`.
+    #[inline]
     pub fn score_batch(&self, xs: &[[S; D]], out: &mut [[S; D]]) -> Status {
         let n = xs.len().min(out.len());
         S::batch_kernel::<D, K, true, false>(self, xs.get(..n).unwrap_or_default(), &mut [], out)
     }
 
     /// `out[i] = log p(xs[i], t)`.
+    #[inline]
     pub fn log_density_batch(&self, xs: &[[S; D]], out: &mut [S]) -> Status {
         let n = xs.len().min(out.len());
         S::batch_kernel::<D, K, false, true>(self, xs.get(..n).unwrap_or_default(), out, &mut [])
     }
 
     /// `log_density[i] = log p(xs[i], t)` and `score[i] = s(xs[i], t)`.
+    #[inline(always)]
     pub fn evaluate_batch(
         &self,
         xs: &[[S; D]],
@@ -290,6 +293,7 @@ fn block_f32<const D: usize, const K: usize, const SCORE: bool, const LOGP: bool
 }
 
 impl BatchScalar for f32 {
+    #[inline(always)]
     fn batch_kernel<const D: usize, const K: usize, const SCORE: bool, const LOGP: bool>(
         p: &PreparedBatch<Self, D, K>,
         xs: &[[Self; D]],

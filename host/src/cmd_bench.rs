@@ -16,10 +16,10 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use tinyscore::batch::{BatchScalar, PreparedBatch};
 use tinyscore::mixture::GaussianMixture;
 
-use crate::dims::{AnyMixture, MAX_COMPONENTS, MAX_DIMS};
+use crate::dims::{MAX_COMPONENTS, MAX_DIMS};
 use crate::eval::ScalarKind;
 use crate::mixture_file::{ComponentSpec, MixtureSpec};
-use crate::{with_mixture, with_scalar};
+use crate::with_scalar;
 
 /// The time of the benchmark.
 pub const T: f64 = 0.5;
@@ -70,7 +70,7 @@ fn time_batch<S: BatchScalar, const D: usize, const K: usize>(
     for rep in 0..=repeats {
         let t0 = Instant::now();
         let p = PreparedBatch::<S, D, K>::new(black_box(gm), black_box(T)).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let st = p.evaluate_batch(black_box(&xs), &mut lp, &mut sc);
+        let st = crate::fast_batch::evaluate_batch(&p, black_box(&xs), &mut lp, &mut sc);
         black_box((&lp, &sc, st));
         let dt = t0.elapsed().as_secs_f64();
         if rep > 0 {
@@ -96,16 +96,39 @@ pub fn measure(k: usize, d: usize, n: usize, scalar: ScalarKind, repeats: usize,
         bail!("--repeats: must be at least 1");
     }
     let spec = random_mixture(k, d, seed);
-    let any = spec.validate("benchmark mixture")?;
-    let _: &AnyMixture = &any;
-    with_mixture!(&any, gm => with_scalar!(scalar, S => time_batch::<S, _, _>(gm, n, repeats, seed)))
+    spec.validate("benchmark mixture")?;
+    match d {
+        1 => with_scalar!(scalar, S => by_capacity::<S, 1>(&spec, n, repeats, seed)),
+        2 => with_scalar!(scalar, S => by_capacity::<S, 2>(&spec, n, repeats, seed)),
+        3 => with_scalar!(scalar, S => by_capacity::<S, 3>(&spec, n, repeats, seed)),
+        _ => with_scalar!(scalar, S => by_capacity::<S, 4>(&spec, n, repeats, seed)),
+    }
+}
+
+/// Time with the smallest compiled capacity that holds the mixture (8 or 16 components):
+/// the kernel's per-block arrays are sized by the capacity, as on a microcontroller.
+fn by_capacity<S: BatchScalar, const D: usize>(
+    spec: &MixtureSpec,
+    n: usize,
+    repeats: usize,
+    seed: u64,
+) -> Result<BenchResult> {
+    let err = |e: tinyscore::mixture::MixtureError| anyhow::anyhow!("benchmark mixture: {e}");
+    if spec.components.len() <= 8 {
+        let gm: GaussianMixture<D, 8> = spec.to_core().map_err(err)?;
+        time_batch::<S, D, 8>(&gm, n, repeats, seed)
+    } else {
+        let gm: GaussianMixture<D, MAX_COMPONENTS> = spec.to_core().map_err(err)?;
+        time_batch::<S, D, MAX_COMPONENTS>(&gm, n, repeats, seed)
+    }
 }
 
 /// The command: prints the settings, the median, and last `ns_per_point: X` (the best).
 pub fn run(k: usize, d: usize, n: usize, scalar: ScalarKind, repeats: usize, seed: u64) -> Result<()> {
     let r = measure(k, d, n, scalar, repeats, seed)?;
     println!(
-        "batch log-density + score, K = {k}, D = {d}, N = {n}, scalar {scalar}, t = {T}, 1 thread, best of {repeats}"
+        "batch log-density + score, K = {k}, D = {d}, N = {n}, scalar {scalar}, t = {T}, 1 thread, best of {repeats}, code path: {}",
+        crate::fast_batch::code_path()
     );
     println!("median_ns_per_point: {:.2}", r.median_ns_per_point);
     println!("ns_per_point: {:.2}", r.best_ns_per_point);

@@ -6,7 +6,7 @@
 //! Defaults (see [`tinyscore::time_grid`]): the grid is geometric in
 //! `sigma^2 (t + t_offset)` with `t_offset = min_jd std_jd^2 / sigma^2` (the time at which
 //! the added noise equals the narrowest component's variance), from `t_max` down to
-//! `t_min = t_offset / 1000`, followed by the denoising step to `t = 0`.
+//! `t_min = min_jd std_jd^2 / sigma^2 / 1000`, followed by the denoising step to `t = 0`.
 
 use std::path::{Path, PathBuf};
 
@@ -75,10 +75,12 @@ pub struct SampleConfig {
     pub scalar: ScalarKind,
     /// Start time `T`.
     pub t_max: f64,
-    /// Last grid time before the denoising step (default: `t_offset / 1000`).
+    /// Last grid time before the denoising step (default: `min_jd std_jd^2 / sigma^2 / 1000`).
     pub t_min: Option<f64>,
     /// Grid spacing.
     pub grid: GridKind,
+    /// Offset of the geometric grid (default: `min_jd std_jd^2 / sigma^2`).
+    pub t_offset: Option<f64>,
     /// Corrector step ratio of the predictor-corrector sampler.
     pub corrector_ratio: f64,
     /// Show a progress bar on stderr.
@@ -148,8 +150,8 @@ pub fn default_grid<const D: usize, const K: usize>(
         bail!("sigma = {}: sampling needs a diffusion, sigma > 0", gm.sigma());
     }
     let min_var = gm.components().iter().flat_map(|c| c.std.iter()).map(|s| s * s).fold(f64::INFINITY, f64::min);
-    let t_offset = min_var / s2;
-    let t_min = cfg.t_min.unwrap_or(t_offset / 1000.0);
+    let t_offset = cfg.t_offset.unwrap_or(min_var / s2);
+    let t_min = cfg.t_min.unwrap_or(min_var / s2 / 1000.0);
     let spacing = match cfg.grid {
         GridKind::Geometric => Spacing::Geometric { t_offset },
         GridKind::Uniform => Spacing::Uniform,
@@ -244,7 +246,7 @@ pub fn summary_text(cfg: &SampleConfig, run: &SampleRun) -> String {
         cfg.seed
     );
     for (d, w) in run.w1.iter().enumerate() {
-        s.push_str(&format!("W1 to the mixture, dimension {d}: {w:.5}\n"));
+        s.push_str(&format!("W1 to the mixture, dimension {d}: {w:.6}\n"));
     }
     if run.saturated {
         s.push_str("warning: some values saturated (fixed point) or were not finite\n");

@@ -6,6 +6,7 @@ pub mod cmd_sample;
 pub mod cmd_score;
 pub mod dims;
 pub mod eval;
+pub mod fast_batch;
 pub mod mixture_file;
 pub mod numfmt;
 pub mod output;

@@ -66,6 +66,9 @@ enum Command {
         /// Time grid.
         #[arg(long, value_enum, default_value_t = GridKind::Geometric)]
         grid: GridKind,
+        /// Offset of the geometric grid (default: min std^2 / sigma^2).
+        #[arg(long)]
+        t_offset: Option<f64>,
         /// Langevin corrector step as a multiple of sigma^2 h (pc only).
         #[arg(long, default_value_t = 0.5)]
         corrector_ratio: f64,
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
             t_max,
             t_min,
             grid,
+            t_offset,
             corrector_ratio,
             output,
             plot,
@@ -140,6 +144,7 @@ fn main() -> ExitCode {
                 t_max,
                 t_min,
                 grid,
+                t_offset,
                 corrector_ratio,
                 progress: true,
             },
