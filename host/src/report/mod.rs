@@ -3,6 +3,8 @@
 
 pub mod accuracy;
 pub mod plots;
+pub mod sampling;
+pub mod throughput;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -35,7 +37,7 @@ pub fn run(opts: &ReportOptions) -> Result<Vec<Section>> {
     std::fs::create_dir_all(&opts.out_dir)
         .with_context(|| format!("{}: cannot create the report folder", opts.out_dir.display()))?;
     let mut sections = Vec::new();
-    for make in [accuracy::section] {
+    for make in [accuracy::section, sampling::section, throughput::section] {
         let s = make(opts)?;
         println!("\n## {}\n\n{}", s.title, s.body);
         for p in &s.plots {
