@@ -14,7 +14,9 @@ const N: usize = 10_000;
 
 fn points<S: BatchScalar, const D: usize>(gm: &GaussianMixture<D, 8>) -> Vec<[S; D]> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-    (0..N).map(|_| gm.sample(T, &mut rng).unwrap().0.map(|v| S::from_f64(v).0)).collect()
+    (0..N)
+        .map(|_| gm.sample(T, &mut rng).unwrap().0.map(|v| S::from_f64(v).0))
+        .collect()
 }
 
 fn bench_type<S: BatchScalar, const D: usize>(c: &mut Criterion, k: usize) {

@@ -27,7 +27,9 @@ pub const T: f64 = 0.5;
 /// The benchmark's random mixture: `k` components in `d` dimensions, sigma = 1.
 pub fn random_mixture(k: usize, d: usize, seed: u64) -> MixtureSpec {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ (1000 * k + d) as u64);
-    let raw: Vec<f64> = (0..k).map(|_| rng.random_range(0.0..1.0f64).max(1e-3)).collect();
+    let raw: Vec<f64> = (0..k)
+        .map(|_| rng.random_range(0.0..1.0f64).max(1e-3))
+        .collect();
     let total: f64 = raw.iter().sum();
     MixtureSpec {
         sigma: 1.0,
@@ -69,7 +71,8 @@ fn time_batch<S: BatchScalar, const D: usize, const K: usize>(
     let mut times = Vec::with_capacity(repeats);
     for rep in 0..=repeats {
         let t0 = Instant::now();
-        let p = PreparedBatch::<S, D, K>::new(black_box(gm), black_box(T)).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let p = PreparedBatch::<S, D, K>::new(black_box(gm), black_box(T))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let st = crate::fast_batch::evaluate_batch(&p, black_box(&xs), &mut lp, &mut sc);
         black_box((&lp, &sc, st));
         let dt = t0.elapsed().as_secs_f64();
@@ -78,11 +81,21 @@ fn time_batch<S: BatchScalar, const D: usize, const K: usize>(
         }
     }
     times.sort_by(f64::total_cmp);
-    Ok(BenchResult { best_ns_per_point: times[0], median_ns_per_point: times[times.len() / 2] })
+    Ok(BenchResult {
+        best_ns_per_point: times[0],
+        median_ns_per_point: times[times.len() / 2],
+    })
 }
 
 /// Run the benchmark for `k` components, `d` dimensions, `n` points.
-pub fn measure(k: usize, d: usize, n: usize, scalar: ScalarKind, repeats: usize, seed: u64) -> Result<BenchResult> {
+pub fn measure(
+    k: usize,
+    d: usize,
+    n: usize,
+    scalar: ScalarKind,
+    repeats: usize,
+    seed: u64,
+) -> Result<BenchResult> {
     if k == 0 || k > MAX_COMPONENTS {
         bail!("--components {k}: must be 1 to {MAX_COMPONENTS}");
     }
@@ -124,7 +137,14 @@ fn by_capacity<S: BatchScalar, const D: usize>(
 }
 
 /// The command: prints the settings, the median, and last `ns_per_point: X` (the best).
-pub fn run(k: usize, d: usize, n: usize, scalar: ScalarKind, repeats: usize, seed: u64) -> Result<()> {
+pub fn run(
+    k: usize,
+    d: usize,
+    n: usize,
+    scalar: ScalarKind,
+    repeats: usize,
+    seed: u64,
+) -> Result<()> {
     let r = measure(k, d, n, scalar, repeats, seed)?;
     println!(
         "batch log-density + score, K = {k}, D = {d}, N = {n}, scalar {scalar}, t = {T}, 1 thread, best of {repeats}, code path: {}",

@@ -123,7 +123,11 @@ where
     let mut out = vec![[S::default(); D]; count];
     let mut state = vec![[<S::Work as Real>::ZERO; D]; CHUNK.min(count)];
     let mut scratch = state.clone();
-    let pb = if progress { ProgressBar::new(count as u64) } else { ProgressBar::hidden() };
+    let pb = if progress {
+        ProgressBar::new(count as u64)
+    } else {
+        ProgressBar::hidden()
+    };
     pb.set_style(
         ProgressStyle::with_template("sampling [{bar:40}] {pos}/{len} ({eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -132,7 +136,14 @@ where
     let mut status = Status::Ok;
     for chunk in out.chunks_mut(CHUNK) {
         let n = chunk.len();
-        let st = sampler.generate(source, start, &mut rng, &mut state[..n], &mut scratch[..n], chunk);
+        let st = sampler.generate(
+            source,
+            start,
+            &mut rng,
+            &mut state[..n],
+            &mut scratch[..n],
+            chunk,
+        );
         status = status.and(st);
         pb.inc(n as u64);
     }
@@ -147,9 +158,17 @@ pub fn default_grid<const D: usize, const K: usize>(
 ) -> Result<TimeGrid> {
     let s2 = gm.sigma() * gm.sigma();
     if !(s2 > 0.0) {
-        bail!("sigma = {}: sampling needs a diffusion, sigma > 0", gm.sigma());
+        bail!(
+            "sigma = {}: sampling needs a diffusion, sigma > 0",
+            gm.sigma()
+        );
     }
-    let min_var = gm.components().iter().flat_map(|c| c.std.iter()).map(|s| s * s).fold(f64::INFINITY, f64::min);
+    let min_var = gm
+        .components()
+        .iter()
+        .flat_map(|c| c.std.iter())
+        .map(|s| s * s)
+        .fold(f64::INFINITY, f64::min);
     let t_offset = cfg.t_offset.unwrap_or(min_var / s2);
     let t_min = cfg.t_min.unwrap_or(min_var / s2 / 1000.0);
     let spacing = match cfg.grid {
@@ -157,7 +176,12 @@ pub fn default_grid<const D: usize, const K: usize>(
         GridKind::Uniform => Spacing::Uniform,
     };
     TimeGrid::new(cfg.t_max, t_min, cfg.steps, spacing).map_err(|e| {
-        anyhow::anyhow!("--t-max {} / --t-min {} / --steps {}: {e}", cfg.t_max, t_min, cfg.steps)
+        anyhow::anyhow!(
+            "--t-max {} / --t-min {} / --steps {}: {e}",
+            cfg.t_max,
+            t_min,
+            cfg.steps
+        )
     })
 }
 
@@ -170,12 +194,22 @@ pub fn sample_mixture<S: Scalar, const D: usize, const K: usize>(
     let method = match cfg.sampler {
         SamplerKind::EulerMaruyama => Method::EulerMaruyama,
         SamplerKind::PfOde => Method::ProbabilityFlow,
-        SamplerKind::Pc => Method::PredictorCorrector { ratio: cfg.corrector_ratio },
+        SamplerKind::Pc => Method::PredictorCorrector {
+            ratio: cfg.corrector_ratio,
+        },
     };
     let sampler = Sampler::new(method, grid, gm.sigma()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let start = StartGaussian::from_mixture(gm, cfg.t_max).map_err(|e| anyhow::anyhow!("--t-max: {e}"))?;
+    let start =
+        StartGaussian::from_mixture(gm, cfg.t_max).map_err(|e| anyhow::anyhow!("--t-max: {e}"))?;
     let mut source = MixtureScore::<S, D, K>::new(gm);
-    let (xs, status) = run_sampler::<S, _, D>(&sampler, &start, &mut source, cfg.count, cfg.seed, cfg.progress);
+    let (xs, status) = run_sampler::<S, _, D>(
+        &sampler,
+        &start,
+        &mut source,
+        cfg.count,
+        cfg.seed,
+        cfg.progress,
+    );
     Ok(summarise(gm, &xs, status, grid))
 }
 
@@ -186,7 +220,10 @@ fn summarise<S: Scalar, const D: usize, const K: usize>(
     status: Status,
     grid: TimeGrid,
 ) -> SampleRun {
-    let mut csv = (0..D).map(|d| format!("x{d}")).collect::<Vec<_>>().join(",");
+    let mut csv = (0..D)
+        .map(|d| format!("x{d}"))
+        .collect::<Vec<_>>()
+        .join(",");
     csv.push('\n');
     let mut samples = Vec::with_capacity(xs.len());
     for x in xs {
@@ -202,12 +239,23 @@ fn summarise<S: Scalar, const D: usize, const K: usize>(
             Mixture1d::marginal(&rows, d).w1(&col)
         })
         .collect();
-    SampleRun { samples, csv, w1, saturated: !status.is_ok(), grid }
+    SampleRun {
+        samples,
+        csv,
+        w1,
+        saturated: !status.is_ok(),
+        grid,
+    }
 }
 
 /// The mixture as `(weight, mean, std)` rows.
-pub fn mixture_rows<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>) -> Vec<(f64, Vec<f64>, Vec<f64>)> {
-    gm.components().iter().map(|c| (c.weight, c.mean.to_vec(), c.std.to_vec())).collect()
+pub fn mixture_rows<const D: usize, const K: usize>(
+    gm: &GaussianMixture<D, K>,
+) -> Vec<(f64, Vec<f64>, Vec<f64>)> {
+    gm.components()
+        .iter()
+        .map(|c| (c.weight, c.mean.to_vec(), c.std.to_vec()))
+        .collect()
 }
 
 /// Sample from a validated mixture in the chosen scalar type.
@@ -217,8 +265,11 @@ pub fn sample_any(any: &AnyMixture, cfg: &SampleConfig) -> Result<SampleRun> {
 
 /// The SVG plot of a run: histogram over the density (1-D) or scatter over contours.
 pub fn plot_svg(spec: &MixtureSpec, run: &SampleRun, title: &str) -> Result<String> {
-    let rows: Vec<(f64, Vec<f64>, Vec<f64>)> =
-        spec.components.iter().map(|c| (c.weight, c.mean.clone(), c.std.clone())).collect();
+    let rows: Vec<(f64, Vec<f64>, Vec<f64>)> = spec
+        .components
+        .iter()
+        .map(|c| (c.weight, c.mean.clone(), c.std.clone()))
+        .collect();
     if spec.dims() == 1 {
         let xs: Vec<f64> = run.samples.iter().map(|r| r[0]).collect();
         sample_plot::histogram_svg(title, &rows, &xs, 120)
@@ -291,11 +342,17 @@ pub fn run(args: &SampleArgs) -> Result<()> {
     let run = sample_any(&any, &args.config)?;
     let title = format!(
         "{} ({}, {}, {} steps): W1 = {}",
-        args.mixture.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+        args.mixture
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
         args.config.sampler.name(),
         args.config.scalar.name(),
         args.config.steps,
-        run.w1.iter().map(|w| format!("{w:.4}")).collect::<Vec<_>>().join(", ")
+        run.w1
+            .iter()
+            .map(|w| format!("{w:.4}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let svg = plot_svg(&spec, &run, &title)?;
     output::write_atomically(args.output.as_deref(), &run.csv)?;
@@ -313,7 +370,11 @@ pub fn run(args: &SampleArgs) -> Result<()> {
 pub fn check_parent(path: &Path, flag: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() && !dir.is_dir() {
-            bail!("{flag} {}: the folder {} does not exist", path.display(), dir.display());
+            bail!(
+                "{flag} {}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            );
         }
     }
     Ok(())

@@ -34,19 +34,31 @@ impl Mixture1d {
         Mixture1d {
             components: components
                 .iter()
-                .map(|(w, m, s)| (*w, m.get(d).copied().unwrap_or(0.0), s.get(d).copied().unwrap_or(1.0)))
+                .map(|(w, m, s)| {
+                    (
+                        *w,
+                        m.get(d).copied().unwrap_or(0.0),
+                        s.get(d).copied().unwrap_or(1.0),
+                    )
+                })
                 .collect(),
         }
     }
 
     /// The density.
     pub fn pdf(&self, x: f64) -> f64 {
-        self.components.iter().map(|&(w, m, s)| w * phi((x - m) / s) / s).sum()
+        self.components
+            .iter()
+            .map(|&(w, m, s)| w * phi((x - m) / s) / s)
+            .sum()
     }
 
     /// The CDF.
     pub fn cdf(&self, x: f64) -> f64 {
-        self.components.iter().map(|&(w, m, s)| w * big_phi((x - m) / s)).sum()
+        self.components
+            .iter()
+            .map(|&(w, m, s)| w * big_phi((x - m) / s))
+            .sum()
     }
 
     /// `G(x) = integral_{-inf}^x F(y) dy`.
@@ -132,7 +144,9 @@ mod tests {
     use super::*;
 
     fn mix() -> Mixture1d {
-        Mixture1d { components: vec![(0.3, -2.0, 0.5), (0.7, 1.0, 1.5)] }
+        Mixture1d {
+            components: vec![(0.3, -2.0, 0.5), (0.7, 1.0, 1.5)],
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@ use tinyscore::batch::PreparedBatch;
 use tinyscore::mixture::GaussianMixture;
 use tinyscore::Scalar;
 use tinyscore_host::cmd_score::to_scalar_point;
-use tinyscore_host::report::accuracy::{domain_sets, Probe, ProbeSet};
 use tinyscore_host::reference::ReferenceValue;
+use tinyscore_host::report::accuracy::{domain_sets, Probe, ProbeSet};
 use tinyscore_host::{fast_batch, with_mixture};
 
 /// Largest C of log p and of the score over the probes (batch path), and saturated count.
@@ -22,9 +22,15 @@ fn worst_c<const D: usize, const K: usize>(
     let mut i = 0;
     while i < probes.len() {
         let t = probes[i].t;
-        let j = probes[i..].iter().position(|p| p.t != t).map_or(probes.len(), |k| i + k);
+        let j = probes[i..]
+            .iter()
+            .position(|p| p.t != t)
+            .map_or(probes.len(), |k| i + k);
         let pb = PreparedBatch::<f32, D, K>::new(gm, t).unwrap();
-        let xs: Vec<[f32; D]> = probes[i..j].iter().map(|p| to_scalar_point::<f32, D>(&p.x).0).collect();
+        let xs: Vec<[f32; D]> = probes[i..j]
+            .iter()
+            .map(|p| to_scalar_point::<f32, D>(&p.x).0)
+            .collect();
         let mut lp = vec![0.0f32; xs.len()];
         let mut sc = vec![[0.0f32; D]; xs.len()];
         let st = if dispatch {
@@ -36,7 +42,9 @@ fn worst_c<const D: usize, const K: usize>(
             sat += 1;
         }
         for ((l, s), r) in lp.iter().zip(&sc).zip(&refs[i..j]) {
-            cl = cl.max(r.log_density.error_of(*l as f64).abs() / (u * (1.0 + r.log_density.hi.abs())));
+            cl = cl.max(
+                r.log_density.error_of(*l as f64).abs() / (u * (1.0 + r.log_density.hi.abs())),
+            );
             for ((sd, rs), scale) in s.iter().zip(&r.score).zip(&r.score_scale) {
                 cs = cs.max(rs.error_of(*sd as f64).abs() / (u * (1.0 + scale)));
             }
@@ -55,9 +63,17 @@ fn check(set: &ProbeSet, bound: f64, dispatch: bool) {
         sat += s;
     }
     assert_eq!(sat, 0, "{}: saturated batches", set.name);
-    assert!(cl <= bound && cs <= bound, "{} (dispatch {dispatch}): C log p {cl:.2}, C score {cs:.2} > {bound}", set.name);
+    assert!(
+        cl <= bound && cs <= bound,
+        "{} (dispatch {dispatch}): C log p {cl:.2}, C score {cs:.2} > {bound}",
+        set.name
+    );
     // The bound is not vacuous: the errors are not all zero.
-    assert!(cl > 0.01 && cs > 0.01, "{}: C log p {cl}, C score {cs}", set.name);
+    assert!(
+        cl > 0.01 && cs > 0.01,
+        "{}: C log p {cl}, C score {cs}",
+        set.name
+    );
 }
 
 #[test]

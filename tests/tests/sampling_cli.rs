@@ -6,7 +6,9 @@ use tinyscore_host::cmd_sample::{run, GridKind, SampleArgs, SampleConfig, Sample
 use tinyscore_host::eval::ScalarKind;
 
 fn args(dir: &std::path::Path, mixture: &str) -> SampleArgs {
-    let m = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference/mixtures").join(mixture);
+    let m = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("reference/mixtures")
+        .join(mixture);
     SampleArgs {
         mixture: m,
         model: None,
@@ -48,7 +50,10 @@ fn errors_are_clear_and_leave_no_output() {
     let mut a = args(dir.path(), "trimodal_1d.toml");
     a.model = Some(PathBuf::from("m.bin"));
     let e = format!("{:#}", run(&a).unwrap_err());
-    assert!(e.contains("--model m.bin: not available in this build"), "{e}");
+    assert!(
+        e.contains("--model m.bin: not available in this build"),
+        "{e}"
+    );
     let mut a = args(dir.path(), "trimodal_1d.toml");
     a.config.t_max = 0.0;
     let e = format!("{:#}", run(&a).unwrap_err());
@@ -59,5 +64,9 @@ fn errors_are_clear_and_leave_no_output() {
     let mut a = args(dir.path(), "trimodal_1d.toml");
     a.output = Some(dir.path().join("missing/s.csv"));
     assert!(format!("{:#}", run(&a).unwrap_err()).contains("does not exist"));
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no partial output");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no partial output"
+    );
 }

@@ -15,26 +15,67 @@ use crate::mixture_file::MixtureSpec;
 /// The three test mixtures (the same as `scripts/mixtures/sampling_{2,3,4}_1d.toml`).
 pub fn test_mixtures() -> Vec<(&'static str, MixtureSpec)> {
     let files = [
-        ("2 components", include_str!("../../../scripts/mixtures/sampling_2_1d.toml")),
-        ("3 components", include_str!("../../../scripts/mixtures/sampling_3_1d.toml")),
-        ("4 components", include_str!("../../../scripts/mixtures/sampling_4_1d.toml")),
+        (
+            "2 components",
+            include_str!("../../../scripts/mixtures/sampling_2_1d.toml"),
+        ),
+        (
+            "3 components",
+            include_str!("../../../scripts/mixtures/sampling_3_1d.toml"),
+        ),
+        (
+            "4 components",
+            include_str!("../../../scripts/mixtures/sampling_4_1d.toml"),
+        ),
     ];
-    files.iter().filter_map(|(n, t)| MixtureSpec::parse(t, n).ok().map(|s| (*n, s))).collect()
+    files
+        .iter()
+        .filter_map(|(n, t)| MixtureSpec::parse(t, n).ok().map(|s| (*n, s)))
+        .collect()
 }
 
 /// The report section.
 pub fn section(opts: &ReportOptions) -> Result<Section> {
-    let (count, steps, fixed_count) = if opts.quick { (4000, 200, 2000) } else { (100_000, 1000, 20_000) };
+    let (count, steps, fixed_count) = if opts.quick {
+        (4000, 200, 2000)
+    } else {
+        (100_000, 1000, 20_000)
+    };
     let mut rows = Vec::new();
     let mut plots = Vec::new();
     for (i, (name, spec)) in test_mixtures().into_iter().enumerate() {
         let any = spec.validate(name)?;
         let runs = [
-            (SamplerKind::EulerMaruyama, ScalarKind::F32, GridKind::Geometric, count),
-            (SamplerKind::PfOde, ScalarKind::F32, GridKind::Geometric, count),
-            (SamplerKind::Pc, ScalarKind::F32, GridKind::Geometric, count / 4),
-            (SamplerKind::EulerMaruyama, ScalarKind::I16f16, GridKind::Geometric, fixed_count),
-            (SamplerKind::EulerMaruyama, ScalarKind::F32, GridKind::Uniform, count / 4),
+            (
+                SamplerKind::EulerMaruyama,
+                ScalarKind::F32,
+                GridKind::Geometric,
+                count,
+            ),
+            (
+                SamplerKind::PfOde,
+                ScalarKind::F32,
+                GridKind::Geometric,
+                count,
+            ),
+            (
+                SamplerKind::Pc,
+                ScalarKind::F32,
+                GridKind::Geometric,
+                count / 4,
+            ),
+            (
+                SamplerKind::EulerMaruyama,
+                ScalarKind::I16f16,
+                GridKind::Geometric,
+                fixed_count,
+            ),
+            (
+                SamplerKind::EulerMaruyama,
+                ScalarKind::F32,
+                GridKind::Uniform,
+                count / 4,
+            ),
         ];
         for (sampler, scalar, grid, n) in runs {
             let cfg = SampleConfig {
@@ -74,6 +115,13 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
          Goals at 100000 samples, 1000 steps: <= 0.012 (f32), <= 0.025 (i16f16); exact draws sit near 0.005\n\
          (sampling noise shrinks like 1/sqrt(samples)).\n\n"
     );
-    body.push_str(&md_table(&["mixture", "sampler", "scalar", "grid", "samples", "W1"], &rows));
-    Ok(Section { title: "Sampling quality (exact score)".into(), body, plots })
+    body.push_str(&md_table(
+        &["mixture", "sampler", "scalar", "grid", "samples", "W1"],
+        &rows,
+    ));
+    Ok(Section {
+        title: "Sampling quality (exact score)".into(),
+        body,
+        plots,
+    })
 }

@@ -11,13 +11,21 @@ use crate::eval::ScalarKind;
 
 /// The report section.
 pub fn section(opts: &ReportOptions) -> Result<Section> {
-    let (n, repeats) = if opts.quick { (10_000, 3) } else { (100_000, 10) };
+    let (n, repeats) = if opts.quick {
+        (10_000, 3)
+    } else {
+        (100_000, 10)
+    };
     let mut rows = Vec::new();
     for k in [1, 4, 8] {
         for d in [1, 2] {
             let mut row = vec![k.to_string(), d.to_string()];
             for kind in ScalarKind::ALL {
-                let (pts, reps) = if matches!(kind, ScalarKind::F32) { (n, repeats) } else { (n / 10, 2) };
+                let (pts, reps) = if matches!(kind, ScalarKind::F32) {
+                    (n, repeats)
+                } else {
+                    (n / 10, 2)
+                };
                 let r = measure(k, d, pts, kind, reps, 12345)?;
                 row.push(format!("{:.1}", r.best_ns_per_point));
             }
@@ -29,10 +37,17 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
          best of {repeats} (f32; 2 for the others), code path: {}.\n\n",
         crate::fast_batch::code_path()
     );
-    body.push_str(&md_table(&["K", "D", "f64", "f32", "i16f16", "i8f24"], &rows));
+    body.push_str(&md_table(
+        &["K", "D", "f64", "f32", "i16f16", "i8f24"],
+        &rows,
+    ));
     body.push_str(
         "\nPeers on the same machine, same problem: run scripts/peer-compare.sh (NumPy/SciPy logsumexp and\n\
          JAX jit(vmap(value_and_grad(log p))) on CPU, side by side with tinyscore bench); README table.\n",
     );
-    Ok(Section { title: "Host throughput".into(), body, plots: Vec::new() })
+    Ok(Section {
+        title: "Host throughput".into(),
+        body,
+        plots: Vec::new(),
+    })
 }
