@@ -6,7 +6,7 @@
 //!
 //! * [`PreparedBatch::score_batch`]: `out[i] = s(xs[i], t)`;
 //! * [`PreparedBatch::log_density_batch`]: `out[i] = log p(xs[i], t)`;
-//! * [`PreparedBatch::evaluate_batch`]: both.
+//! * both at once: [`PreparedBatch::evaluate_batch`].
 //!
 //! # The `f32` kernel
 //! For `f32` the points are processed in blocks of [`LANES`] in structure-of-arrays form, in

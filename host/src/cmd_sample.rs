@@ -157,7 +157,7 @@ pub fn default_grid<const D: usize, const K: usize>(
     cfg: &SampleConfig,
 ) -> Result<TimeGrid> {
     let s2 = gm.sigma() * gm.sigma();
-    if !(s2 > 0.0) {
+    if s2.is_nan() || s2 <= 0.0 {
         bail!(
             "sigma = {}: sampling needs a diffusion, sigma > 0",
             gm.sigma()
