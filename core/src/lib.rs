@@ -34,13 +34,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod fixed_math;
 pub mod learned;
 pub mod mixture;
+pub mod noise;
+pub mod poly_math;
+pub mod sampler;
 pub mod sampling;
 pub mod scalar;
 pub mod score_source;
+pub mod start;
 mod status;
+pub mod time_grid;
 pub mod wide;
 
 pub use scalar::{Real, Scalar};

@@ -463,9 +463,9 @@ mod tests {
     fn q32_saturates() {
         let big = <SatI32F32 as Real>::from_f64(1e9).0;
         assert!(Real::is_limit(big * big));
-        assert!(Real::is_limit(SatI32F32::MIN - SatI32F32::ONE));
+        assert!(Real::is_limit(SatI32F32::MIN - <SatI32F32 as Real>::ONE));
         assert!(Real::is_limit(-SatI32F32::MIN));
-        assert!(Real::is_limit(SatI32F32::ONE.div(<SatI32F32 as Real>::ZERO)));
+        assert!(Real::is_limit(<SatI32F32 as Real>::ONE.div(<SatI32F32 as Real>::ZERO)));
     }
 
     #[test]

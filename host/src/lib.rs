@@ -1,9 +1,12 @@
 //! The desktop harness of tinyscore: file formats, the high-precision reference, the
 //! accuracy report and the `tinyscore` command-line tool.
 
+pub mod cmd_bench;
+pub mod cmd_sample;
 pub mod cmd_score;
 pub mod dims;
 pub mod eval;
+pub mod fast_batch;
 pub mod learned;
 pub mod mixture_file;
 pub mod numfmt;
@@ -11,3 +14,5 @@ pub mod output;
 pub mod points;
 pub mod reference;
 pub mod report;
+pub mod sample_plot;
+pub mod wasserstein;

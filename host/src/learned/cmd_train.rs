@@ -14,7 +14,7 @@ use fixed::types::I16F16;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tinyscore::learned::train::Trainer;
+use tinyscore::learned::train::{TimeSampling, Trainer};
 use tinyscore::learned::ScoreMlp;
 use tinyscore::mixture::GaussianMixture;
 
@@ -107,6 +107,20 @@ pub fn schedule(lr: f64, step: u64, steps: u64) -> f64 {
     lr * (0.01 + 0.99 * 0.5 * (1.0 + (std::f64::consts::PI * p).cos()))
 }
 
+/// How `train` draws times: uniformly up to `t_max = 1`; beyond (long ranges, for
+/// sampling from `t = 16`), geometrically in `t + offset` with `offset` the smallest
+/// component variance over `sigma^2`, so that small `t`, where the score is hardest, is not
+/// starved of samples.
+pub fn time_sampling<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, t_max: f64) -> TimeSampling {
+    let s2 = gm.sigma() * gm.sigma();
+    let min_var = gm.components().iter().flat_map(|c| c.std.iter()).map(|s| s * s).fold(f64::INFINITY, f64::min);
+    if t_max > 1.0 && s2 > 0.0 {
+        TimeSampling::Geometric { offset: min_var / s2 }
+    } else {
+        TimeSampling::Uniform
+    }
+}
+
 /// Check the options that do not need the mixture.
 pub fn check(opts: &TrainOptions) -> Result<()> {
     if !(opts.t_min.is_finite() && opts.t_max.is_finite() && opts.t_min >= 0.0 && opts.t_max > opts.t_min) {
@@ -126,7 +140,7 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
     check(opts)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed);
     let model = ScoreMlp::<f32, D, _, _>::new_random(precond_for(gm), &mut rng).map_err(|e| anyhow!("{e}"))?;
-    let mut trainer = Box::new(Trainer::new(model));
+    let mut trainer = Box::new(Trainer::new(model).with_time_sampling(time_sampling(gm, opts.t_max)));
     let bar = if opts.quiet { ProgressBar::hidden() } else { ProgressBar::new(opts.steps) };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps, loss {msg} (eta {eta})")

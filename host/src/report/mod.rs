@@ -4,6 +4,8 @@
 pub mod accuracy;
 pub mod learned;
 pub mod plots;
+pub mod sampling;
+pub mod throughput;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -36,7 +38,7 @@ pub fn run(opts: &ReportOptions) -> Result<Vec<Section>> {
     std::fs::create_dir_all(&opts.out_dir)
         .with_context(|| format!("{}: cannot create the report folder", opts.out_dir.display()))?;
     let mut sections = Vec::new();
-    for make in [accuracy::section, learned::section] {
+    for make in [accuracy::section, learned::section, sampling::section, throughput::section] {
         let s = make(opts)?;
         println!("\n## {}\n\n{}", s.title, s.body);
         for p in &s.plots {

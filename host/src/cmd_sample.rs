@@ -1,0 +1,363 @@
+//! `tinyscore sample`: generate data with the reverse-time samplers of
+//! [`tinyscore::sampler`], driven by the exact mixture score (or, in a build that has it,
+//! a learned model), then compare with the mixture: per-dimension Wasserstein-1 distance
+//! and an SVG plot.
+//!
+//! Defaults (see [`tinyscore::time_grid`]): the grid is geometric in
+//! `sigma^2 (t + t_offset)` with `t_offset = min_jd std_jd^2 / sigma^2` (the time at which
+//! the added noise equals the narrowest component's variance), from `t_max` down to
+//! `t_min = min_jd std_jd^2 / sigma^2 / 1000`, followed by the denoising step to `t = 0`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use tinyscore::mixture::GaussianMixture;
+use tinyscore::sampler::{Method, Sampler};
+use tinyscore::score_source::{MixtureScore, ScoreSource};
+use tinyscore::start::StartGaussian;
+use tinyscore::time_grid::{Spacing, TimeGrid};
+use tinyscore::{Real, Scalar, Status};
+
+use crate::dims::AnyMixture;
+use crate::eval::ScalarKind;
+use crate::learned::model_io::{self, to_scalar, AnyModel, Model};
+use crate::mixture_file::MixtureSpec;
+use crate::numfmt::format_scalar;
+use crate::wasserstein::Mixture1d;
+use crate::{mixture_file, output, sample_plot, with_mixture, with_scalar};
+
+/// The sampler, as named on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SamplerKind {
+    /// Euler-Maruyama on the reverse-time SDE.
+    EulerMaruyama,
+    /// The probability-flow ODE with Heun's method.
+    PfOde,
+    /// Predictor (Euler-Maruyama) and Langevin corrector.
+    Pc,
+}
+
+impl SamplerKind {
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SamplerKind::EulerMaruyama => "euler-maruyama",
+            SamplerKind::PfOde => "pf-ode",
+            SamplerKind::Pc => "pc",
+        }
+    }
+}
+
+/// The time grid, as named on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GridKind {
+    /// Geometric in the shifted noise variance (the default).
+    Geometric,
+    /// Equal steps in t (for comparison).
+    Uniform,
+}
+
+/// What to sample and how.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleConfig {
+    /// The integrator.
+    pub sampler: SamplerKind,
+    /// Steps of the grid (the denoising step not counted).
+    pub steps: u32,
+    /// Number of samples.
+    pub count: usize,
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Scalar type.
+    pub scalar: ScalarKind,
+    /// Start time `T`.
+    pub t_max: f64,
+    /// Last grid time before the denoising step (default: `min_jd std_jd^2 / sigma^2 / 1000`).
+    pub t_min: Option<f64>,
+    /// Grid spacing.
+    pub grid: GridKind,
+    /// Offset of the geometric grid (default: `min_jd std_jd^2 / sigma^2`).
+    pub t_offset: Option<f64>,
+    /// Corrector step ratio of the predictor-corrector sampler.
+    pub corrector_ratio: f64,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// Samples and their comparison with the mixture.
+#[derive(Clone, Debug)]
+pub struct SampleRun {
+    /// The samples as `f64` (exact values of the scalar type), `count` rows of `D`.
+    pub samples: Vec<Vec<f64>>,
+    /// The samples as CSV text (header `x0,...`), exact decimal values of the type.
+    pub csv: String,
+    /// W1 distance to the mixture per dimension.
+    pub w1: Vec<f64>,
+    /// Some value saturated (fixed point) or was not finite (floats).
+    pub saturated: bool,
+    /// The grid used.
+    pub grid: TimeGrid,
+}
+
+/// Samples per call of the core sampler (the progress bar's unit).
+const CHUNK: usize = 4096;
+
+/// Run a sampler on any score source: `count` samples, in chunks, with an optional progress
+/// bar. This is where a learned model plugs in: pass its `ScoreSource`.
+pub fn run_sampler<S, Src, const D: usize>(
+    sampler: &Sampler,
+    start: &StartGaussian<D>,
+    source: &mut Src,
+    count: usize,
+    seed: u64,
+    progress: bool,
+) -> (Vec<[S; D]>, Status)
+where
+    S: Scalar,
+    Src: ScoreSource<S, D> + ?Sized,
+{
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut out = vec![[S::default(); D]; count];
+    let mut state = vec![[<S::Work as Real>::ZERO; D]; CHUNK.min(count)];
+    let mut scratch = state.clone();
+    let pb = if progress { ProgressBar::new(count as u64) } else { ProgressBar::hidden() };
+    pb.set_style(
+        ProgressStyle::with_template("sampling [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut status = Status::Ok;
+    for chunk in out.chunks_mut(CHUNK) {
+        let n = chunk.len();
+        let st = sampler.generate(source, start, &mut rng, &mut state[..n], &mut scratch[..n], chunk);
+        status = status.and(st);
+        pb.inc(n as u64);
+    }
+    pb.finish_and_clear();
+    (out, status)
+}
+
+/// The default grid for a mixture (module documentation), or the uniform one.
+pub fn default_grid<const D: usize, const K: usize>(
+    gm: &GaussianMixture<D, K>,
+    cfg: &SampleConfig,
+) -> Result<TimeGrid> {
+    let s2 = gm.sigma() * gm.sigma();
+    if s2.is_nan() || s2 <= 0.0 {
+        bail!("sigma = {}: sampling needs a diffusion, sigma > 0", gm.sigma());
+    }
+    let min_var = gm.components().iter().flat_map(|c| c.std.iter()).map(|s| s * s).fold(f64::INFINITY, f64::min);
+    let t_offset = cfg.t_offset.unwrap_or(min_var / s2);
+    let t_min = cfg.t_min.unwrap_or(min_var / s2 / 1000.0);
+    let spacing = match cfg.grid {
+        GridKind::Geometric => Spacing::Geometric { t_offset },
+        GridKind::Uniform => Spacing::Uniform,
+    };
+    TimeGrid::new(cfg.t_max, t_min, cfg.steps, spacing)
+        .map_err(|e| anyhow::anyhow!("--t-max {} / --t-min {} / --steps {}: {e}", cfg.t_max, t_min, cfg.steps))
+}
+
+/// The sampler, its start Gaussian and its grid for a mixture and a configuration.
+fn setup<const D: usize, const K: usize>(
+    gm: &GaussianMixture<D, K>,
+    cfg: &SampleConfig,
+) -> Result<(Sampler, StartGaussian<D>, TimeGrid)> {
+    let grid = default_grid(gm, cfg)?;
+    let method = match cfg.sampler {
+        SamplerKind::EulerMaruyama => Method::EulerMaruyama,
+        SamplerKind::PfOde => Method::ProbabilityFlow,
+        SamplerKind::Pc => Method::PredictorCorrector { ratio: cfg.corrector_ratio },
+    };
+    let sampler = Sampler::new(method, grid, gm.sigma()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let start = StartGaussian::from_mixture(gm, cfg.t_max).map_err(|e| anyhow::anyhow!("--t-max: {e}"))?;
+    Ok((sampler, start, grid))
+}
+
+/// Sample from a mixture with its exact score.
+pub fn sample_mixture<S: Scalar, const D: usize, const K: usize>(
+    gm: &GaussianMixture<D, K>,
+    cfg: &SampleConfig,
+) -> Result<SampleRun> {
+    let (sampler, start, grid) = setup(gm, cfg)?;
+    let mut source = MixtureScore::<S, D, K>::new(gm);
+    let (xs, status) = run_sampler::<S, _, D>(&sampler, &start, &mut source, cfg.count, cfg.seed, cfg.progress);
+    Ok(summarise(gm, &xs, status, grid))
+}
+
+/// Sample with a learned score model (converted to `S`, refusing weights that do not fit),
+/// comparing with the mixture it was trained on.
+pub fn sample_model<S: Scalar, const D: usize, const K: usize>(
+    gm: &GaussianMixture<D, K>,
+    model: &Model<f64, D>,
+    what: &str,
+    cfg: &SampleConfig,
+) -> Result<SampleRun> {
+    let (sampler, start, grid) = setup(gm, cfg)?;
+    let mut source = to_scalar::<S, D>(model, what)?;
+    let (xs, status) = run_sampler::<S, _, D>(&sampler, &start, &mut *source, cfg.count, cfg.seed, cfg.progress);
+    Ok(summarise(gm, &xs, status, grid))
+}
+
+/// [`sample_model`] for a mixture and a model of run-time dimension (which must agree).
+pub fn sample_any_model(any: &AnyMixture, model: &AnyModel, what: &str, cfg: &SampleConfig) -> Result<SampleRun> {
+    match (any, model) {
+        (AnyMixture::D1(gm), AnyModel::D1(m)) => {
+            with_scalar!(cfg.scalar, S => sample_model::<S, _, _>(gm, m, what, cfg))
+        }
+        (AnyMixture::D2(gm), AnyModel::D2(m)) => {
+            with_scalar!(cfg.scalar, S => sample_model::<S, _, _>(gm, m, what, cfg))
+        }
+        (AnyMixture::D3(gm), AnyModel::D3(m)) => {
+            with_scalar!(cfg.scalar, S => sample_model::<S, _, _>(gm, m, what, cfg))
+        }
+        (AnyMixture::D4(gm), AnyModel::D4(m)) => {
+            with_scalar!(cfg.scalar, S => sample_model::<S, _, _>(gm, m, what, cfg))
+        }
+        _ => bail!("{what}: the model has {} dimension(s) but the mixture has {}", model.dims(), any.dims()),
+    }
+}
+
+/// CSV text, `f64` copies and W1 per dimension of a sample set.
+fn summarise<S: Scalar, const D: usize, const K: usize>(
+    gm: &GaussianMixture<D, K>,
+    xs: &[[S; D]],
+    status: Status,
+    grid: TimeGrid,
+) -> SampleRun {
+    let mut csv = (0..D).map(|d| format!("x{d}")).collect::<Vec<_>>().join(",");
+    csv.push('\n');
+    let mut samples = Vec::with_capacity(xs.len());
+    for x in xs {
+        let row: Vec<String> = x.iter().map(|v| format_scalar(*v)).collect();
+        csv.push_str(&row.join(","));
+        csv.push('\n');
+        samples.push(x.iter().map(|v| v.to_f64()).collect::<Vec<f64>>());
+    }
+    let rows = mixture_rows(gm);
+    let w1 = (0..D)
+        .map(|d| {
+            let col: Vec<f64> = samples.iter().map(|r| r[d]).collect();
+            Mixture1d::marginal(&rows, d).w1(&col)
+        })
+        .collect();
+    SampleRun { samples, csv, w1, saturated: !status.is_ok(), grid }
+}
+
+/// The mixture as `(weight, mean, std)` rows.
+pub fn mixture_rows<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>) -> Vec<(f64, Vec<f64>, Vec<f64>)> {
+    gm.components().iter().map(|c| (c.weight, c.mean.to_vec(), c.std.to_vec())).collect()
+}
+
+/// Sample from a validated mixture in the chosen scalar type.
+pub fn sample_any(any: &AnyMixture, cfg: &SampleConfig) -> Result<SampleRun> {
+    with_mixture!(any, gm => with_scalar!(cfg.scalar, S => sample_mixture::<S, _, _>(gm, cfg)))
+}
+
+/// The SVG plot of a run: histogram over the density (1-D) or scatter over contours.
+pub fn plot_svg(spec: &MixtureSpec, run: &SampleRun, title: &str) -> Result<String> {
+    let rows: Vec<(f64, Vec<f64>, Vec<f64>)> =
+        spec.components.iter().map(|c| (c.weight, c.mean.clone(), c.std.clone())).collect();
+    if spec.dims() == 1 {
+        let xs: Vec<f64> = run.samples.iter().map(|r| r[0]).collect();
+        sample_plot::histogram_svg(title, &rows, &xs, 120)
+    } else {
+        let pts: Vec<(f64, f64)> = run.samples.iter().map(|r| (r[0], r[1])).collect();
+        sample_plot::scatter_svg(title, &rows, &pts, 4000)
+    }
+}
+
+/// The text printed after sampling.
+pub fn summary_text(cfg: &SampleConfig, run: &SampleRun) -> String {
+    let grid = match run.grid.spacing() {
+        Spacing::Geometric { t_offset } => format!("geometric in sigma^2 (t + {t_offset:.4e})"),
+        Spacing::Uniform => "uniform in t".to_string(),
+    };
+    let mut s = format!(
+        "{} samples, sampler {}, scalar {}, {} steps {}, t from {} to {:.4e} then a denoising step, seed {}\n",
+        run.samples.len(),
+        cfg.sampler.name(),
+        cfg.scalar.name(),
+        cfg.steps,
+        grid,
+        run.grid.t_max(),
+        run.grid.t_min(),
+        cfg.seed
+    );
+    for (d, w) in run.w1.iter().enumerate() {
+        s.push_str(&format!("W1 to the mixture, dimension {d}: {w:.6}\n"));
+    }
+    if run.saturated {
+        s.push_str("warning: some values saturated (fixed point) or were not finite\n");
+    }
+    s
+}
+
+/// The command line's arguments.
+#[derive(Clone, Debug)]
+pub struct SampleArgs {
+    /// Mixture file.
+    pub mixture: PathBuf,
+    /// Learned model file: it drives the sampler instead of the exact score.
+    pub model: Option<PathBuf>,
+    /// Configuration.
+    pub config: SampleConfig,
+    /// Samples CSV (stdout if absent).
+    pub output: Option<PathBuf>,
+    /// SVG plot (default: the output path with `.svg`, or `samples.svg`).
+    pub plot: Option<PathBuf>,
+}
+
+/// Run the command: check everything, sample, then write the CSV and the plot.
+pub fn run(args: &SampleArgs) -> Result<()> {
+    let (spec, any) = mixture_file::load(&args.mixture)?;
+    if args.config.count == 0 {
+        bail!("--count: must be at least 1");
+    }
+    let plot_path = args.plot.clone().unwrap_or_else(|| match &args.output {
+        Some(p) => p.with_extension("svg"),
+        None => PathBuf::from("samples.svg"),
+    });
+    if let Some(out) = &args.output {
+        check_parent(out, "--output")?;
+    }
+    check_parent(&plot_path, "--plot")?;
+    let run = match &args.model {
+        Some(path) => {
+            let loaded = model_io::load(path)?;
+            sample_any_model(&any, &loaded.model, &path.display().to_string(), &args.config)?
+        }
+        None => sample_any(&any, &args.config)?,
+    };
+    let title = format!(
+        "{} ({}, {}, {} steps): W1 = {}",
+        args.mixture.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+        args.config.sampler.name(),
+        args.config.scalar.name(),
+        args.config.steps,
+        run.w1.iter().map(|w| format!("{w:.4}")).collect::<Vec<_>>().join(", ")
+    );
+    let svg = plot_svg(&spec, &run, &title)?;
+    output::write_atomically(args.output.as_deref(), &run.csv)?;
+    output::write_bytes_atomically(&plot_path, svg.as_bytes())?;
+    let text = summary_text(&args.config, &run) + &format!("plot: {}\n", plot_path.display());
+    if args.output.is_some() {
+        print!("{text}");
+    } else {
+        eprint!("{text}");
+    }
+    Ok(())
+}
+
+/// Check that a path's folder exists (for early, clear errors).
+pub fn check_parent(path: &Path, flag: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() && !dir.is_dir() {
+            bail!("{flag} {}: the folder {} does not exist", path.display(), dir.display());
+        }
+    }
+    Ok(())
+}
