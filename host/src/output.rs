@@ -28,6 +28,12 @@ pub fn write_bytes_atomically(path: &Path, content: &[u8]) -> Result<()> {
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("{what}: cannot create a file in {}", dir.display()))?;
     tmp.write_all(content).with_context(|| format!("{what}: write failed"))?;
+    // Temporary files are private (0600); the result gets the usual permissions.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
     tmp.persist(path).map_err(|e| e.error).with_context(|| format!("{what}: cannot write the file"))?;
     Ok(())
 }

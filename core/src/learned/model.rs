@@ -351,13 +351,15 @@ impl<W: Real, const D: usize, const H: usize, const L: usize> Default for Trace<
     }
 }
 
-/// `tanh(a)` from one `exp` of a non-positive argument (exact to the working precision).
+/// `tanh(a)` from one `exp` of a non-positive argument: to the working precision for floats;
+/// for fixed point within 2^-27 (the fast `exp` and division of [`Real::exp_nonpos`] and
+/// [`Real::div_fast`], 32-bit multiplies only).
 #[inline]
 pub fn tanh<W: Real>(a: W) -> W {
     let neg = a < W::ZERO;
     let abs = if neg { -a } else { a };
-    let e = (-(abs + abs)).exp();
-    let y = (W::ONE - e).div(W::ONE + e);
+    let e = (-(abs + abs)).exp_nonpos();
+    let y = (W::ONE - e).div_fast(W::ONE + e);
     if neg {
         -y
     } else {

@@ -357,6 +357,17 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
     /// Read a model stored in any scalar type, converting the parameters to `S` (rounding to
     /// nearest); see the module documentation for the checks.
     pub fn decode(bytes: &[u8]) -> Result<Self, ModelFileError> {
+        let mut model = ScoreMlp {
+            precond: Preconditioning { sigma: 0.0, noise_floor: 1.0, data_mean: [0.0; D], data_std: [1.0; D] },
+            params: Params::zeroed(),
+        };
+        model.decode_into(bytes)?;
+        Ok(model)
+    }
+
+    /// [`Self::decode`] into an existing model, without a temporary copy on the stack (for
+    /// small RAM: a width-32 model is 5 KB). On error the model is left partly overwritten.
+    pub fn decode_into(&mut self, bytes: &[u8]) -> Result<(), ModelFileError> {
         let h = read_header(bytes)?;
         let count = Params::<S, D, H, L>::COUNT;
         for (field, expected, found) in [
@@ -397,9 +408,9 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
             at += 8;
         }
         pc.validate().map_err(ModelFileError::Constant)?;
-        let mut params = Params::<S, D, H, L>::zeroed();
+        self.precond = pc;
         let size = h.scalar.size();
-        for (dst, tensor) in params.slices_mut().into_iter().zip(Tensor::ALL) {
+        for (dst, tensor) in self.params.slices_mut().into_iter().zip(Tensor::ALL) {
             for (i, d) in dst.iter_mut().enumerate() {
                 let v = h.scalar.decode(bytes.get(at..at + size).unwrap_or(&[]));
                 at += size;
@@ -411,7 +422,7 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
                 *d = s;
             }
         }
-        Ok(ScoreMlp { precond: pc, params })
+        Ok(())
     }
 }
 

@@ -14,6 +14,7 @@
 #![no_std]
 
 pub mod bits;
+pub mod learned_part;
 pub mod mixture_part;
 
 /// Receives the programme's results. Every result is reported as raw bits, so floating-
@@ -47,6 +48,7 @@ pub trait Sink {
 /// The programme: every part in turn (see each module).
 pub fn run<S: Sink>(out: &mut S) {
     mixture_part::run(out);
+    learned_part::run(out);
 }
 
 /// Identifies one measured operation; becomes one row of `cargo xtask measure`.
@@ -73,4 +75,5 @@ pub trait Bench {
 /// The measured operations.
 pub fn benches<B: Bench>(b: &mut B) {
     mixture_part::benches(b);
+    learned_part::benches(b);
 }

@@ -43,6 +43,7 @@ const POINTS_1D: [(f64, f64); 8] =
 /// `(t, x0, x1)` points for the 2-D mixture.
 const POINTS_2D: [(f64, f64, f64); 4] = [(0.0, -1.0, 2.0), (0.2, 2.0, -1.0), (1.0, 0.0, 0.0), (0.5, -8.0, 9.5)];
 
+#[inline(never)]
 fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, name: [&'static str; 3]) {
     for (i, &(t, x)) in POINTS_1D.iter().enumerate() {
         let i = i as u32;
@@ -59,6 +60,7 @@ fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>,
     }
 }
 
+#[inline(never)]
 fn eval_2d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<2, 4>, name: [&'static str; 4]) {
     for (i, &(t, x0, x1)) in POINTS_2D.iter().enumerate() {
         let i = i as u32;
@@ -116,6 +118,7 @@ fn bench_mixture<const D: usize>(k: usize) -> Option<GaussianMixture<D, 8>> {
     GaussianMixture::new(1.0, comps.get(..k)?).ok()
 }
 
+#[inline(never)]
 fn bench_one<T: Scalar, B: Bench, const D: usize>(b: &mut B, scalar: &'static str, k: usize) {
     let Some(gm) = bench_mixture::<D>(k) else { return };
     let Ok(p) = gm.prepare::<T>(0.25) else { return };

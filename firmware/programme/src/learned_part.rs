@@ -1,0 +1,184 @@
+//! The learned score on the device: the host-trained model embedded in the image
+//! (`models/default_1d.tsm`, width 32, 2 hidden layers, stored as f32) evaluated in f32 and
+//! quantised to I16F16 and I8F24; a lambda-weighted loss accumulated over Monte Carlo samples
+//! drawn on the device (seeded Xoshiro128++); and a few training steps of a small model.
+
+use core::hint::black_box;
+
+use fixed::types::{I16F16, I8F24};
+use rand_core::SeedableRng;
+use tinyscore::learned::objective::{accumulate, McConfig, Target};
+use tinyscore::learned::train::Trainer;
+use tinyscore::learned::weighting::Weighting;
+use tinyscore::learned::{LossAccumulator, Params, Preconditioning, ScoreMlp};
+use tinyscore::mixture::GaussianMixture;
+use tinyscore::{DefaultRng, Scalar};
+
+use crate::bits::{status_bits, Bits32};
+use crate::mixture_part::default_mixture;
+use crate::{Bench, Op, Sink};
+
+/// The embedded model file (`scripts/train-firmware-model.sh` writes it).
+pub static MODEL: &[u8] = include_bytes!("../models/default_1d.tsm");
+
+/// The embedded model's shape.
+pub type Model<S> = ScoreMlp<S, 1, 32, 1>;
+
+/// A zero model to decode into (one copy of the parameters on the stack, not three).
+fn empty_model<S: Scalar>() -> Model<S> {
+    ScoreMlp {
+        precond: Preconditioning { sigma: 0.0, noise_floor: 1.0, data_mean: [0.0], data_std: [1.0] },
+        params: Params::zeroed(),
+    }
+}
+
+/// `(t, x)` at which the model is evaluated.
+const POINTS: [(f64, f64); 6] = [(0.0, -2.0), (0.0, 0.6), (0.05, 1.5), (0.3, -0.75), (1.0, 3.5), (0.7, 0.0)];
+
+/// Monte Carlo samples of the loss on the device.
+const LOSS_SAMPLES: u64 = 24;
+
+#[inline(never)]
+fn model_results<S: Scalar + Bits32, K: Sink>(out: &mut K, names: [&'static str; 6]) {
+    let [score, status, loss, loss_se, loss_sat, error] = names;
+    let mut model = empty_model::<S>();
+    if model.decode_into(black_box(MODEL)).is_err() {
+        out.u32(error, 1);
+        return;
+    }
+    for (i, &(t, x)) in POINTS.iter().enumerate() {
+        let (xs, _) = S::from_f64(black_box(x));
+        let (s, st) = model.score(black_box(t), &[xs]);
+        out.item32(score, i as u32, s[0].bits());
+        out.item32(status, i as u32, status_bits(st));
+    }
+    let Some(gm) = default_mixture() else { return };
+    loss_results(out, &mut model, &gm, [loss, loss_se, loss_sat]);
+}
+
+fn loss_results<S: Scalar, K: Sink>(
+    out: &mut K,
+    model: &mut Model<S>,
+    gm: &GaussianMixture<1, 4>,
+    names: [&'static str; 3],
+) {
+    let cfg = McConfig { t_min: 0.0, t_max: 1.0, weighting: Weighting::One, target: Target::Exact };
+    let mut rng = DefaultRng::seed_from_u64(black_box(7));
+    let mut acc = LossAccumulator::<4>::new(0.0, 1.0);
+    let status = accumulate::<S, _, _, 1, 4, 4>(model, gm, &cfg, LOSS_SAMPLES, &mut rng, &mut acc);
+    let e = acc.estimate();
+    out.f64(names[0], e.value);
+    out.f64(names[1], e.std_error);
+    out.u32(names[2], u32::from(e.saturated) | (u32::from(status.is_err()) << 1));
+}
+
+/// A small model trained on the device: width 8, 2 hidden layers, f32.
+pub type SmallModel = ScoreMlp<f32, 1, 8, 1>;
+
+/// The preconditioning of a mixture as the host's `train` derives it: its mean, its std at
+/// `t = 0`, and the smallest component std as the noise floor.
+fn precond(gm: &GaussianMixture<1, 4>) -> Preconditioning<1> {
+    let floor = gm.components().iter().flat_map(|c| c.std.iter().copied()).fold(f64::INFINITY, f64::min);
+    let var = gm.marginal_variance(0.0);
+    Preconditioning { sigma: gm.sigma(), noise_floor: floor, data_mean: gm.mean(), data_std: var.map(libm::sqrt) }
+}
+
+#[inline(never)]
+fn training_results<K: Sink>(out: &mut K) {
+    let Some(gm) = default_mixture() else { return };
+    let mut rng = DefaultRng::seed_from_u64(black_box(11));
+    let Ok(model) = SmallModel::new_random(precond(&gm), &mut rng) else {
+        out.u32("train.error", 1);
+        return;
+    };
+    let mut trainer = Trainer::new(model);
+    let mut i = 0u32;
+    while i < 3 {
+        match trainer.step(&gm, 0.0, 1.0, Weighting::One, 8, 3e-3, &mut rng) {
+            Ok(l) => out.item32("train.loss", i, (l as f32).to_bits()),
+            Err(_) => out.item32("train.loss", i, u32::MAX),
+        }
+        i += 1;
+    }
+    // A digest of every parameter after the steps: any difference in any bit shows.
+    let mut digest: u32 = 0;
+    for s in trainer.model.params.slices() {
+        for p in s.iter() {
+            digest = digest.rotate_left(5) ^ p.to_bits();
+        }
+    }
+    out.u32("train.param_digest", digest);
+    let (s, _) = trainer.model.score(0.5, &[0.25]);
+    out.f32("train.score", s[0]);
+}
+
+/// The learned-score results.
+pub fn run<K: Sink>(out: &mut K) {
+    model_results::<f32, K>(
+        out,
+        ["net.f32.score", "net.f32.status", "loss.f32.value", "loss.f32.se", "loss.f32.flags", "net.f32.error"],
+    );
+    model_results::<I16F16, K>(
+        out,
+        [
+            "net.i16f16.score",
+            "net.i16f16.status",
+            "loss.i16f16.value",
+            "loss.i16f16.se",
+            "loss.i16f16.flags",
+            "net.i16f16.error",
+        ],
+    );
+    model_results::<I8F24, K>(
+        out,
+        [
+            "net.i8f24.score",
+            "net.i8f24.status",
+            "loss.i8f24.value",
+            "loss.i8f24.se",
+            "loss.i8f24.flags",
+            "net.i8f24.error",
+        ],
+    );
+    training_results(out);
+}
+
+#[inline(never)]
+fn bench_model<S: Scalar, B: Bench>(b: &mut B, scalar: &'static str) {
+    let mut model = empty_model::<S>();
+    if model.decode_into(MODEL).is_err() {
+        return;
+    }
+    let x = [S::from_f64(0.3).0];
+    let Some(tc) = model.time_consts(0.25) else { return };
+    b.bench(&Op { operation: "net_forward", scalar, components: 0, dims: 1, calls: 10 }, || {
+        black_box(black_box(&model).score_prepared(black_box(&tc), black_box(&x)));
+    });
+    let Some(gm) = default_mixture() else { return };
+    let cfg = McConfig { t_min: 0.0, t_max: 1.0, weighting: Weighting::One, target: Target::Exact };
+    let mut rng = DefaultRng::seed_from_u64(3);
+    let mut acc = LossAccumulator::<4>::new(0.0, 1.0);
+    b.bench(&Op { operation: "loss_step", scalar, components: 3, dims: 1, calls: 10 }, || {
+        let _ = black_box(accumulate::<S, _, _, 1, 4, 4>(&mut model, &gm, &cfg, 1, &mut rng, &mut acc));
+    });
+}
+
+#[inline(never)]
+fn bench_train<B: Bench>(b: &mut B) {
+    let Some(gm) = default_mixture() else { return };
+    let mut rng = DefaultRng::seed_from_u64(5);
+    let Ok(model) = SmallModel::new_random(precond(&gm), &mut rng) else { return };
+    let mut trainer = Trainer::new(model);
+    b.bench(&Op { operation: "train_step", scalar: "f32", components: 3, dims: 1, calls: 4 }, || {
+        let _ = black_box(trainer.step(&gm, 0.0, 1.0, Weighting::One, 1, 1e-3, &mut rng));
+    });
+}
+
+/// The timed learned-score operations: forward pass (width 32), one loss sample, one
+/// training step on one sample (width 8).
+pub fn benches<B: Bench>(b: &mut B) {
+    bench_model::<f32, B>(b, "f32");
+    bench_model::<I16F16, B>(b, "i16f16");
+    bench_model::<I8F24, B>(b, "i8f24");
+    bench_train(b);
+}
