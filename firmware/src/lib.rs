@@ -93,6 +93,16 @@ pub fn run() -> ! {
     exit(0)
 }
 
+/// The application image (`app`): the application alone, then the stack high-water mark.
+pub fn run_app() -> ! {
+    let painted = stack::paint();
+    defmt::println!("T {=str} {=str}", TARGET, BOARD);
+    tinyscore_programme::run_app(&mut DefmtSink);
+    defmt::println!("S {=u32} {=u32}", stack::used(), painted);
+    defmt::println!("DONE");
+    exit(0)
+}
+
 /// Ends the QEMU run with `code` as its exit status (semihosting SYS_EXIT_EXTENDED).
 pub fn exit(code: i32) -> ! {
     logger::flush();

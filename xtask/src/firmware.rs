@@ -55,6 +55,8 @@ const PANIC_CHECK_TARGETS: &[&str] = &["thumbv6m-none-eabi", "thumbv7m-none-eabi
 
 /// The binary run under QEMU.
 pub const MAIN_BIN: &str = "tinyscore-firmware";
+/// The application-only image (sizes reported by `measure`).
+pub const APP_BIN: &str = "app";
 /// The binary whose panic handler calls an undefined function.
 const PANIC_CHECK_BIN: &str = "panic-check";
 /// The undefined function called by the panic-check image's panic handler.
@@ -184,8 +186,13 @@ pub fn build_command(route: Route, bin: &str, targets: &[&str]) -> Command {
 pub fn build_images(boards: &[&Board]) -> Result<()> {
     let route = route()?;
     let targets: Vec<&str> = boards.iter().map(|b| b.target).collect();
-    eprintln!("xtask: building {MAIN_BIN} for {} ({route:?} route)", targets.join(", "));
-    let status = build_command(route, MAIN_BIN, &targets).status().context("running cargo for the firmware")?;
+    build_bin(route, MAIN_BIN, &targets)
+}
+
+/// Builds one binary of the firmware crate for `targets`.
+pub fn build_bin(route: Route, bin: &str, targets: &[&str]) -> Result<()> {
+    eprintln!("xtask: building {bin} for {} ({route:?} route)", targets.join(", "));
+    let status = build_command(route, bin, targets).status().context("running cargo for the firmware")?;
     if !status.success() {
         bail!("firmware build failed ({status})");
     }

@@ -123,7 +123,10 @@ fn to_json(rows: &[Row]) -> String {
 
 fn print_tables(rows: &[Row]) {
     println!("Images (flash = code + rodata + .data initialisers; RAM = statics; stack = high-water mark)");
-    println!("{:<30} {:<11} {:>9} {:>9} {:>9} {:>10}", "target", "board", "flash", "ram", "stack", "board ram");
+    println!(
+        "{:<30} {:<11} {:<6} {:>9} {:>9} {:>9} {:>10}",
+        "target", "board", "image", "flash", "ram", "stack", "board ram"
+    );
     for r in rows {
         if let Some((s, stack, capped)) = &r.image {
             let board = firmware::board(r.target).map(|b| b.ram).unwrap_or(0);
@@ -132,7 +135,11 @@ fn print_tables(rows: &[Row]) {
                 Some(v) => v.to_string(),
                 None => "?".into(),
             };
-            println!("{:<30} {:<11} {:>9} {:>9} {:>9} {:>10}", r.target, r.board, s.flash, s.ram, stack, board);
+            let image = r.scalar.as_deref().unwrap_or("test");
+            println!(
+                "{:<30} {:<11} {:<6} {:>9} {:>9} {:>9} {:>10}",
+                r.target, r.board, image, s.flash, s.ram, stack, board
+            );
         }
     }
     println!();
@@ -158,11 +165,13 @@ fn print_tables(rows: &[Row]) {
 pub fn measure(opts: &Options) -> Result<bool> {
     let boards = firmware::selected(opts);
     firmware::build_images(&boards)?;
+    let targets: Vec<&str> = boards.iter().map(|b| b.target).collect();
+    firmware::build_bin(firmware::route()?, firmware::APP_BIN, &targets)?;
     let mut rows = Vec::new();
     let mut ok = true;
     for board in &boards {
         let elf = firmware::elf_path(board.target, MAIN_BIN);
-        let sizes = sizes(&elf)?;
+        let image_sizes = sizes(&elf)?;
         let report = run_image(board, &elf, true, opts)?;
         if let Some(f) = report.failure() {
             eprintln!("xtask: {} ({}): {f}", board.target, board.board);
@@ -178,7 +187,24 @@ pub fn measure(opts: &Options) -> Result<bool> {
             components: None,
             dims: None,
             instructions_per_call: None,
-            image: Some((sizes, stack, capped)),
+            image: Some((image_sizes, stack, capped)),
+        });
+        let app_elf = firmware::elf_path(board.target, firmware::APP_BIN);
+        let app_sizes = sizes(&app_elf)?;
+        let app = run_image(board, &app_elf, false, opts)?;
+        if let Some(f) = app.failure() {
+            eprintln!("xtask: {} ({}) app image: {f}", board.target, board.board);
+            ok = false;
+        }
+        rows.push(Row {
+            target: board.target,
+            board: board.board,
+            operation: "image".into(),
+            scalar: Some("app".into()),
+            components: None,
+            dims: None,
+            instructions_per_call: None,
+            image: Some((app_sizes, app.stack.map(|(used, _)| used), app.stack.is_some_and(|(u, p)| u >= p))),
         });
         for b in &report.benches {
             rows.push(Row {

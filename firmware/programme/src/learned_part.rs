@@ -112,6 +112,21 @@ fn training_results<K: Sink>(out: &mut K) {
     out.f32("train.score", s[0]);
 }
 
+/// The learned-score results of the application image: `I16F16` forward pass and loss.
+pub fn run_app<K: Sink>(out: &mut K) {
+    model_results::<I16F16, K>(
+        out,
+        [
+            "net.i16f16.score",
+            "net.i16f16.status",
+            "loss.i16f16.value",
+            "loss.i16f16.se",
+            "loss.i16f16.flags",
+            "net.i16f16.error",
+        ],
+    );
+}
+
 /// The learned-score results.
 pub fn run<K: Sink>(out: &mut K) {
     model_results::<f32, K>(

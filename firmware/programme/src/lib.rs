@@ -45,6 +45,15 @@ pub trait Sink {
     }
 }
 
+/// The application alone, as a product would ship it: the mixture score and log-density,
+/// the learned score and a Monte Carlo loss, in `I16F16` only; no benchmarks, no training.
+/// Its image (`app`) is the one whose flash and RAM `cargo xtask measure` reports as
+/// `image`/`app`.
+pub fn run_app<S: Sink>(out: &mut S) {
+    mixture_part::run_app(out);
+    learned_part::run_app(out);
+}
+
 /// The programme: every part in turn (see each module).
 pub fn run<S: Sink>(out: &mut S) {
     mixture_part::run(out);

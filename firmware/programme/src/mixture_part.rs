@@ -78,6 +78,14 @@ fn eval_2d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<2, 4>,
     }
 }
 
+/// The mixture results of the application image: `I16F16`, 1-D.
+pub fn run_app<S: Sink>(out: &mut S) {
+    match default_mixture() {
+        Some(gm) => eval_1d::<I16F16, S>(out, &gm, ["mix1.i16f16.logp", "mix1.i16f16.score", "mix1.i16f16.status"]),
+        None => out.u32("mix1.invalid", 1),
+    }
+}
+
 /// The mixture results.
 pub fn run<S: Sink>(out: &mut S) {
     match default_mixture() {
