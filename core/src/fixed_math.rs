@@ -166,11 +166,13 @@ pub fn exp_nonpos_fast_q32(x: SatI32F32) -> SatI32F32 {
     let n = (xh * INV_LN2_Q30 + (1 << 45)) >> 46;
     // r = x - n ln2 in Q.40, then Q.31 (|r| < 0.35).
     let r40 = (x.0 << 8) - n * LN2_Q40;
-    let r = (r40 + (1 << 8)) >> 9;
-    let mut p: i64 = EXP_COEFFS_Q30[8] as i64;
+    // |r| < 0.35 in Q.31 and |p| < 1.5 in Q2.30 both fit in i32: 32x32->64 products.
+    let r = ((r40 + (1 << 8)) >> 9) as i32;
+    let mut p: i32 = EXP_COEFFS_Q30[8];
     for &c in EXP_COEFFS_Q30[..8].iter().rev() {
-        p = c as i64 + ((p * r + (1 << 30)) >> 31);
+        p = c + ((p as i64 * r as i64 + (1 << 30)) >> 31) as i32;
     }
+    let p = p as i64;
     // e^x = p 2^n with p in Q2.30: Q32.32 is p << 2 >> -n.
     let shift = (-n).clamp(0, 62) as u32;
     let q = p << 2;

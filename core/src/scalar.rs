@@ -242,9 +242,9 @@ impl Mul for SatI32F32 {
 
 /// `round(a b / 2^32)` (ties toward +inf), saturated: the Q32.32 product.
 ///
-/// On 64-bit hosts one `i128` multiply; on 32-bit targets four 32x32->64 multiplies
-/// (one `SMULL`/`UMULL` each on Cortex-M3/M4) instead of a call to `__multi3`.
-/// Both forms give the same result bit for bit.
+/// On 64-bit hosts one `i128` multiply; on 32-bit targets [`mul_q32_split`] (four
+/// 32x32->64 multiplies, one `SMULL`/`UMULL` each on Cortex-M3/M4, instead of a call to
+/// `__multi3`). Both give the same result bit for bit (tested).
 #[inline]
 fn mul_q32(a: i64, b: i64) -> SatI32F32 {
     #[cfg(target_pointer_width = "64")]
@@ -254,17 +254,32 @@ fn mul_q32(a: i64, b: i64) -> SatI32F32 {
     }
     #[cfg(not(target_pointer_width = "64"))]
     {
-        let (ah, al) = (a >> 32, (a as u32) as u64);
-        let (bh, bl) = (b >> 32, (b as u32) as u64);
-        let hh = ah * bh; // |.| <= 2^62
-        let hl = ah * bl as i64; // |.| < 2^63
-        let lh = al as i64 * bh;
-        let ll = al * bl; // < 2^64
-                          // (ll + 2^31) >> 32 without overflowing u64.
-        let low = ((ll >> 31) + 1) >> 1;
-        let sum = ((hh as i128) << 32) + hl as i128 + lh as i128 + low as i128;
-        SatI32F32::clamp_i128(sum)
+        mul_q32_split(a, b)
     }
+}
+
+/// The Q32.32 product from 32-bit halves, with 64-bit sums in the common case and `i128`
+/// only when a partial sum overflows.
+#[inline]
+#[cfg_attr(target_pointer_width = "64", allow(dead_code))] // used on 32-bit targets and in tests
+pub(crate) fn mul_q32_split(a: i64, b: i64) -> SatI32F32 {
+    let (ah, al) = ((a >> 32) as i32, a as u32);
+    let (bh, bl) = ((b >> 32) as i32, b as u32);
+    let hh = ah as i64 * bh as i64; // |.| <= 2^62
+    let hl = ah as i64 * bl as i64; // |.| < 2^63
+    let lh = al as i64 * bh as i64;
+    // ll < 2^64; (ll + 2^31) >> 32 without overflowing u64:
+    let ll = al as u64 * bl as u64;
+    let low = (((ll >> 31) + 1) >> 1) as i64;
+    if let (Ok(hh32), Some(mid)) = (i32::try_from(hh), hl.checked_add(lh)) {
+        // hh 2^32 + low cannot overflow: |hh| < 2^31 and 0 <= low <= 2^32.
+        let base = ((hh32 as i64) << 32) + low;
+        if let Some(v) = base.checked_add(mid) {
+            return SatI32F32(v);
+        }
+    }
+    let sum = ((hh as i128) << 32) + hl as i128 + lh as i128 + low as i128;
+    SatI32F32::clamp_i128(sum)
 }
 
 impl Real for SatI32F32 {
@@ -294,8 +309,8 @@ impl Real for SatI32F32 {
 
     #[inline]
     fn half(self) -> Self {
-        // Round to nearest, ties away from zero, like every other operation.
-        SatI32F32(Self::round_shift(self.0 as i128, 1) as i64)
+        // Round to nearest, ties toward +inf, like the product.
+        SatI32F32((self.0 >> 1) + (self.0 & 1))
     }
 
     fn div(self, rhs: Self) -> Self {
@@ -431,22 +446,13 @@ mod tests {
         assert_eq!((SatI32F32(7) * third).0, 2); // 2.333 LSB -> 2
     }
 
-    /// The 32-bit form of the product, spelled out here so the host tests it too.
-    fn mul_q32_split(a: i64, b: i64) -> i64 {
-        let (ah, al) = (a >> 32, (a as u32) as u64);
-        let (bh, bl) = (b >> 32, (b as u32) as u64);
-        let low = (((al * bl) >> 31) + 1) >> 1;
-        let sum = ((((ah * bh) as i128) << 32) + (ah * bl as i64) as i128 + (al as i64 * bh) as i128) + low as i128;
-        SatI32F32::clamp_i128(sum).0
-    }
-
     #[test]
     fn q32_mul_split_form_matches_i128_form() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let edge = [0, 1, -1, i64::MAX, i64::MIN, 1 << 32, -(1 << 32), (1 << 31) - 1, 1 << 31, -(1 << 31)];
         for &a in &edge {
             for &b in &edge {
-                assert_eq!(mul_q32_split(a, b), (SatI32F32(a) * SatI32F32(b)).0, "{a} {b}");
+                assert_eq!(mul_q32_split(a, b).0, (SatI32F32(a) * SatI32F32(b)).0, "{a} {b}");
             }
         }
         for _ in 0..100_000 {
@@ -455,7 +461,7 @@ mod tests {
             x ^= x << 17;
             let a = x as i64 >> (x % 40);
             let b = (x.rotate_left(29)) as i64 >> ((x >> 8) % 40);
-            assert_eq!(mul_q32_split(a, b), (SatI32F32(a) * SatI32F32(b)).0, "{a} {b}");
+            assert_eq!(mul_q32_split(a, b).0, (SatI32F32(a) * SatI32F32(b)).0, "{a} {b}");
         }
     }
 
