@@ -140,20 +140,28 @@ pub fn ln_q32(x: SatI32F32) -> SatI32F32 {
     SatI32F32::clamp_i128(round_shift(total_q64, 32))
 }
 
-/// 2^30 / k! for k = 0..=8: the Taylor coefficients of exp in Q2.30.
-const EXP_COEFFS_Q30: [i32; 9] =
-    [1073741824, 1073741824, 536870912, 178956971, 44739243, 8947849, 1491308, 213044, 26631];
+/// 2^(k/32) in Q2.30 for k = 0..32 (rounded to nearest).
+const EXP2_32THS_Q30: [i32; 32] = [
+    1073741824, 1097253708, 1121280436, 1145833280, 1170923762, 1196563654, 1222764986, 1249540052, 1276901417,
+    1304861917, 1333434672, 1362633090, 1392470869, 1422962010, 1454120821, 1485961921, 1518500250, 1551751076,
+    1585730000, 1620452965, 1655936265, 1692196547, 1729250827, 1767116489, 1805811301, 1845353420, 1885761398,
+    1927054196, 1969251188, 2012372174, 2056437387, 2101467502,
+];
+
+/// 1, 1, 1/2, 1/6 in Q2.30: the cubic Taylor polynomial of exp.
+const EXP_CUBIC_Q30: [i32; 4] = [1073741824, 1073741824, 536870912, 178956971];
 
 /// `e^x` for `x <= 0` in Q32.32 with 32-bit arithmetic: absolute error at most 2^-28
-/// (16 LSB of Q32.32; measured 2^-29.95), for the softmax of the mixture, where it costs a
-/// few nanoseconds and, on Cortex-M3, about 60 instructions instead of a few hundred for
-/// [`exp_q32`]. Positive arguments fall back to [`exp_q32`].
+/// (16 LSB of Q32.32; measured 2^-29.5), for the softmax of the mixture and the activations
+/// of the learned score, where it costs about 50 instructions on a Cortex-M3 instead of a
+/// few hundred for [`exp_q32`]. Positive arguments fall back to [`exp_q32`].
 ///
-/// `x = n ln2 + r` (ln 2 to 2^-40), then a degree-8 Taylor polynomial in Q2.30 by Horner's
-/// rule with 32x32->64 products, and a rounding shift by `n`.
+/// `x = (32 m + k) ln2 / 32 + r` with `|r| <= ln2 / 64`, then
+/// `e^x = 2^m 2^(k/32) e^r`: a 32-entry table and a cubic in Q2.30 (truncation 2^-30.7)
+/// with 32x32->64 products, and a rounding shift by `m`.
 pub fn exp_nonpos_fast_q32(x: SatI32F32) -> SatI32F32 {
-    const INV_LN2_Q30: i64 = 1_549_082_005;
-    const LN2_Q40: i64 = 762_123_384_786;
+    const THIRTY_TWO_OVER_LN2_Q24: i64 = 774_541_002;
+    const LN2_OVER_32_Q40: i64 = 23_816_355_775;
     if x.0 > 0 {
         return exp_q32(x);
     }
@@ -161,21 +169,24 @@ pub fn exp_nonpos_fast_q32(x: SatI32F32) -> SatI32F32 {
     if x.0 < -22 * (1i64 << 32) {
         return SatI32F32(0);
     }
-    // n = round(x / ln2) from x in Q.16 (|x| < 2^21 there): n in -32..=0.
+    // n = round(32 x / ln2) from x in Q.16 (|x| < 2^21 there): n in -1016..=0.
     let xh = x.0 >> 16;
-    let n = (xh * INV_LN2_Q30 + (1 << 45)) >> 46;
-    // r = x - n ln2 in Q.40, then Q.31 (|r| < 0.35).
-    let r40 = (x.0 << 8) - n * LN2_Q40;
-    // |r| < 0.35 in Q.31 and |p| < 1.5 in Q2.30 both fit in i32: 32x32->64 products.
+    let n = (xh * THIRTY_TWO_OVER_LN2_Q24 + (1 << 39)) >> 40;
+    // r = x - n ln2/32 in Q.40, then Q.31 (|r| < 0.011).
+    let r40 = (x.0 << 8) - n * LN2_OVER_32_Q40;
     let r = ((r40 + (1 << 8)) >> 9) as i32;
-    let mut p: i32 = EXP_COEFFS_Q30[8];
-    for &c in EXP_COEFFS_Q30[..8].iter().rev() {
+    let mut p: i32 = EXP_CUBIC_Q30[3];
+    for &c in EXP_CUBIC_Q30[..3].iter().rev() {
         p = c + ((p as i64 * r as i64 + (1 << 30)) >> 31) as i32;
     }
-    let p = p as i64;
-    // e^x = p 2^n with p in Q2.30: Q32.32 is p << 2 >> -n.
-    let shift = (-n).clamp(0, 62) as u32;
-    let q = p << 2;
+    // n = 32 m + k with k in 0..32 (floor division), e^x = 2^m 2^(k/32) e^r.
+    let k = (n & 31) as usize;
+    let m = n >> 5; // -32..=0
+    let t = EXP2_32THS_Q30.get(k).copied().unwrap_or(1 << 30);
+    // v in Q2.30 (< 2^31); Q32.32 is v << 2 >> -m.
+    let v = (t as i64 * p as i64 + (1 << 29)) >> 30;
+    let shift = (-m).clamp(0, 62) as u32;
+    let q = v << 2;
     if shift == 0 {
         SatI32F32(q)
     } else {
