@@ -112,19 +112,20 @@ fn training_results<K: Sink>(out: &mut K) {
     out.f32("train.score", s[0]);
 }
 
+/// Result names of the `I16F16` model: score, status, loss value, its standard error, loss
+/// flags, decode error.
+const I16F16_NAMES: [&str; 6] = [
+    "net.i16f16.score",
+    "net.i16f16.status",
+    "loss.i16f16.value",
+    "loss.i16f16.se",
+    "loss.i16f16.flags",
+    "net.i16f16.error",
+];
+
 /// The learned-score results of the application image: `I16F16` forward pass and loss.
 pub fn run_app<K: Sink>(out: &mut K) {
-    model_results::<I16F16, K>(
-        out,
-        [
-            "net.i16f16.score",
-            "net.i16f16.status",
-            "loss.i16f16.value",
-            "loss.i16f16.se",
-            "loss.i16f16.flags",
-            "net.i16f16.error",
-        ],
-    );
+    model_results::<I16F16, K>(out, I16F16_NAMES);
 }
 
 /// The learned-score results.
@@ -133,17 +134,7 @@ pub fn run<K: Sink>(out: &mut K) {
         out,
         ["net.f32.score", "net.f32.status", "loss.f32.value", "loss.f32.se", "loss.f32.flags", "net.f32.error"],
     );
-    model_results::<I16F16, K>(
-        out,
-        [
-            "net.i16f16.score",
-            "net.i16f16.status",
-            "loss.i16f16.value",
-            "loss.i16f16.se",
-            "loss.i16f16.flags",
-            "net.i16f16.error",
-        ],
-    );
+    model_results::<I16F16, K>(out, I16F16_NAMES);
     model_results::<I8F24, K>(
         out,
         [

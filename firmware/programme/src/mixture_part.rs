@@ -78,10 +78,13 @@ fn eval_2d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<2, 4>,
     }
 }
 
+/// Result names of the 1-D mixture in `I16F16`: log-density, score, status.
+const MIX1_I16F16_NAMES: [&str; 3] = ["mix1.i16f16.logp", "mix1.i16f16.score", "mix1.i16f16.status"];
+
 /// The mixture results of the application image: `I16F16`, 1-D.
 pub fn run_app<S: Sink>(out: &mut S) {
     match default_mixture() {
-        Some(gm) => eval_1d::<I16F16, S>(out, &gm, ["mix1.i16f16.logp", "mix1.i16f16.score", "mix1.i16f16.status"]),
+        Some(gm) => eval_1d::<I16F16, S>(out, &gm, MIX1_I16F16_NAMES),
         None => out.u32("mix1.invalid", 1),
     }
 }
@@ -91,7 +94,7 @@ pub fn run<S: Sink>(out: &mut S) {
     match default_mixture() {
         Some(gm) => {
             eval_1d::<f32, S>(out, &gm, ["mix1.f32.logp", "mix1.f32.score", "mix1.f32.status"]);
-            eval_1d::<I16F16, S>(out, &gm, ["mix1.i16f16.logp", "mix1.i16f16.score", "mix1.i16f16.status"]);
+            eval_1d::<I16F16, S>(out, &gm, MIX1_I16F16_NAMES);
             eval_1d::<I8F24, S>(out, &gm, ["mix1.i8f24.logp", "mix1.i8f24.score", "mix1.i8f24.status"]);
         }
         None => out.u32("mix1.invalid", 1),
