@@ -227,16 +227,7 @@ impl Sampler {
         Src: ScoreSource<S, D> + ?Sized,
         G: RngCore + ?Sized,
     {
-        let (c1, sat1) = W::<S>::from_f64(self.sigma * self.sigma * h);
-        let (c2, sat2) = W::<S>::from_f64(self.sigma * libm::sqrt(h));
-        let mut status = Status::from_saturated(sat1 | sat2);
-        for x in state.iter_mut() {
-            let (s, st) = score_w::<S, _, D>(source, t, x);
-            axpy(x, c1, &s);
-            add_noise(x, c2, rng);
-            status = status.and(st).and(limit_status(x));
-        }
-        status
+        drift_noise_pass::<S, _, _, D>(source, rng, state, t, self.sigma * self.sigma * h, self.sigma * libm::sqrt(h))
     }
 
     /// Convert the final state to `S` (rounding to nearest once).
@@ -276,6 +267,7 @@ impl Sampler {
     }
 }
 
+/// One Langevin corrector step at `t`: `x <- x + e s(x, t) + sqrt(2 e) z`.
 fn langevin_pass<S, Src, G, const D: usize>(
     source: &mut Src,
     rng: &mut G,
@@ -288,8 +280,26 @@ where
     Src: ScoreSource<S, D> + ?Sized,
     G: RngCore + ?Sized,
 {
-    let (c1, sat1) = W::<S>::from_f64(e);
-    let (c2, sat2) = W::<S>::from_f64(libm::sqrt(2.0 * e));
+    drift_noise_pass::<S, _, _, D>(source, rng, state, t, e, libm::sqrt(2.0 * e))
+}
+
+/// `x <- x + drift s(x, t) + noise z` for every state (the Euler-Maruyama predictor and the
+/// Langevin corrector differ only in the two coefficients).
+fn drift_noise_pass<S, Src, G, const D: usize>(
+    source: &mut Src,
+    rng: &mut G,
+    state: &mut [[W<S>; D]],
+    t: f64,
+    drift: f64,
+    noise: f64,
+) -> Status
+where
+    S: Scalar,
+    Src: ScoreSource<S, D> + ?Sized,
+    G: RngCore + ?Sized,
+{
+    let (c1, sat1) = W::<S>::from_f64(drift);
+    let (c2, sat2) = W::<S>::from_f64(noise);
     let mut status = Status::from_saturated(sat1 | sat2);
     for x in state.iter_mut() {
         let (s, st) = score_w::<S, _, D>(source, t, x);
