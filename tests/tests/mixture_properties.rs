@@ -116,3 +116,73 @@ proptest! {
         }
     }
 }
+
+/// A random mixture and points over the whole documented domain of a fixed type.
+fn documented_domain_set(seed: u64, k: usize, d: usize, pos: f64, std: (f64, f64), max_s2t: f64) -> ProbeSet {
+    use rand::Rng;
+    use tinyscore_host::mixture_file::{ComponentSpec, MixtureSpec};
+    use tinyscore_host::report::accuracy::{representable, Probe};
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let raw: Vec<f64> = (0..k).map(|_| rng.random_range(0.5..1.5)).collect();
+    let total: f64 = raw.iter().sum();
+    // Log-uniform standard deviations over the whole range.
+    let (lo, hi) = (std.0.ln(), std.1.ln());
+    let spec = MixtureSpec {
+        sigma: 1.0,
+        components: raw
+            .iter()
+            .map(|w| ComponentSpec {
+                weight: w / total,
+                mean: (0..d).map(|_| representable(rng.random_range(-pos..pos))).collect(),
+                std: (0..d).map(|_| rng.random_range(lo..hi).exp()).collect(),
+            })
+            .collect(),
+    };
+    let probes = (0..6)
+        .map(|i| {
+            // Half the points near a component, half anywhere in the domain.
+            let c = &spec.components[i % k];
+            let t = rng.random_range(0.0..max_s2t);
+            let x = (0..d)
+                .map(|dd| {
+                    let v = if i % 2 == 0 {
+                        c.mean[dd] + rng.random_range(-3.0..3.0) * (c.std[dd] * c.std[dd] + t).sqrt()
+                    } else {
+                        rng.random_range(-pos..pos)
+                    };
+                    representable(v.clamp(-pos, pos))
+                })
+                .collect();
+            Probe { t, x }
+        })
+        .collect();
+    ProbeSet::new("documented domain", vec![(spec, probes)]).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The README's fixed-point domains: every result either meets C = 16 or is flagged
+    /// saturated, and it is flagged only where a true value is beyond the type's range.
+    #[test]
+    fn fixed_point_meets_its_bound_on_the_documented_domain(seed in any::<u64>(), k in 1usize..=8, d in 1usize..=3) {
+        for (kind, pos, std, s2t, range) in [
+            (ScalarKind::I16f16, 1024.0, (1.0 / 16.0, 64.0), 4096.0, 32768.0),
+            (ScalarKind::I8f24, 64.0, (0.25, 8.0), 64.0, 128.0),
+        ] {
+            let set = documented_domain_set(seed, k, d, pos, std, s2t);
+            let errs = set.measure(kind);
+            let refs = &set.groups[0].3;
+            for (e, r) in errs.iter().zip(refs) {
+                let beyond = r.log_density.hi.abs() >= range * 0.999
+                    || r.score.iter().any(|s| s.hi.abs() >= range * 0.999);
+                if e.saturated {
+                    prop_assert!(beyond, "{kind}: saturated at t {} x0 {} though log p = {} and s = {:?} fit",
+                        e.t, e.x0, r.log_density.hi, r.score.iter().map(|s| s.hi).collect::<Vec<_>>());
+                } else {
+                    prop_assert!(e.c_log_density <= 16.0 && e.c_score <= 16.0, "{kind}: {e:?}");
+                }
+            }
+        }
+    }
+}
