@@ -151,7 +151,11 @@ pub fn scatter_svg(title: &str, rows: &Rows, pts: &[(f64, f64)], max_points: usi
                     .map(|&p| Circle::new(p, 1, blue.mix(0.5).filled())),
             )
             .map_err(err)?
-            .label(format!("samples (every {step}th of {})", pts.len()))
+            .label(if step == 1 {
+                format!("samples ({})", pts.len())
+            } else {
+                format!("samples (every {step}th of {})", pts.len())
+            })
             .legend(move |(x, y)| Circle::new((x + 10, y), 3, blue.filled()));
         let red = RGBColor(214, 39, 40);
         for (i, frac) in [0.02, 0.1, 0.3, 0.6, 0.9].iter().enumerate() {
