@@ -4,7 +4,8 @@ use std::marker::PhantomData;
 use std::path::Path;
 
 use anyhow::Result;
-use tinyscore::mixture::{GaussianMixture, PreparedMixture};
+use tinyscore::mixture::GaussianMixture;
+use tinyscore::score_source::MixtureScore;
 use tinyscore::{Scalar, Status};
 
 use crate::eval::ScalarKind;
@@ -45,16 +46,10 @@ pub fn score_table<S: Scalar, const D: usize, const K: usize>(
         out.push_str(&format!(",score{d}"));
     }
     out.push_str(",status\n");
-    let mut cache: Option<(f64, PreparedMixture<S, D, K>)> = None;
+    let mut source = MixtureScore::<S, D, K>::new(gm);
     for row in &pts.rows {
-        let prepared = match &cache {
-            Some((t, p)) if *t == row.t => p,
-            _ => {
-                // t was checked (finite, >= 0) when the file was read.
-                let p = gm.prepare::<S>(row.t).expect("t checked on input");
-                &cache.insert((row.t, p)).1
-            }
-        };
+        // t was checked (finite, >= 0) when the file was read; re-prepared only when it changes.
+        let prepared = source.prepared(row.t).expect("t checked on input");
         let (x, in_status) = to_scalar_point::<S, D>(&row.x);
         let e = prepared.evaluate(&x);
         out.push_str(&row.fields.join(","));

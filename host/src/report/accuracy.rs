@@ -20,6 +20,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tinyscore::mixture::GaussianMixture;
+use tinyscore::score_source::MixtureScore;
 use tinyscore::Scalar;
 
 use super::plots::{line_plot, Series};
@@ -195,11 +196,13 @@ fn measure_generic<S: Scalar, const D: usize, const K: usize>(
     _s: PhantomData<S>,
 ) -> Vec<PointError> {
     let u = S::UNIT_ROUNDOFF;
+    // Probes come grouped by t: the mixture is prepared once per run of equal times.
+    let mut source = MixtureScore::<S, D, K>::new(gm);
     probes
         .iter()
         .zip(refs)
         .map(|(p, r)| {
-            let prepared = gm.prepare::<S>(p.t).expect("probe times are valid");
+            let prepared = source.prepared(p.t).expect("probe times are valid");
             let (x, in_status) = to_scalar_point::<S, D>(&p.x);
             let e = prepared.evaluate(&x);
             let log_density = r.log_density.error_of(e.log_density.to_f64());
