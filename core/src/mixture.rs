@@ -28,9 +28,14 @@
 //! where additionally `|log p|` and `|s_d|` stay below the type's range (32768 and 128).
 //! Outside, results saturate and [`Evaluation::status`] is [`Status::Saturated`].
 
+pub mod fast;
+pub mod fast_f32;
+
 use core::fmt;
 
 use heapless::Vec;
+
+use self::fast::{ExactParams, FastScore};
 
 use crate::scalar::{Real, Scalar};
 use crate::wide::WideReal;
@@ -260,16 +265,17 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
     /// working type, every evaluation of the result reports [`Status::Saturated`].
     pub fn prepare<S: Scalar>(&self, t: f64) -> Result<PreparedMixture<S, D, K>, MixtureError> {
         Self::check_time(t)?;
-        let mut p = PreparedMixture::<S, D, K> {
-            len: 0,
-            log_norm: [Wide::<S>::ZERO; K],
-            mean: [[Wide::<S>::ZERO; D]; K],
-            inv_var: [[Wide::<S>::ZERO; D]; K],
-            status: Status::Ok,
-        };
+        let mut len = 0;
+        let mut log_norm = [Wide::<S>::ZERO; K];
+        let mut mean = [[Wide::<S>::ZERO; D]; K];
+        let mut inv_var = [[Wide::<S>::ZERO; D]; K];
+        let mut exact = ExactParams { len: 0, log_norm: [0.0; K], mean: [[0.0; D]; K], var: [[0.0; D]; K] };
         let mut saturated = false;
-        let rows = p.log_norm.iter_mut().zip(p.mean.iter_mut().zip(p.inv_var.iter_mut()));
-        for (c, (log_norm, (mean, inv_var))) in self.components.iter().zip(rows) {
+        let rows = log_norm.iter_mut().zip(mean.iter_mut().zip(inv_var.iter_mut()));
+        let exact_rows = exact.log_norm.iter_mut().zip(exact.mean.iter_mut().zip(exact.var.iter_mut()));
+        for (c, ((log_norm, (mean, inv_var)), (ln_exact, (mean_exact, var_exact)))) in
+            self.components.iter().zip(rows.zip(exact_rows))
+        {
             let mut ln = libm::log(c.weight);
             for (d, ((&mu, m), iv)) in c.mean.iter().zip(mean.iter_mut()).zip(inv_var.iter_mut()).enumerate() {
                 let v = self.variance(c, d, t);
@@ -279,14 +285,20 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
                 *m = mw;
                 *iv = ivw;
                 saturated |= s1 | s2;
+                if let Some(ve) = var_exact.get_mut(d) {
+                    *ve = v;
+                }
             }
+            *mean_exact = c.mean;
+            *ln_exact = ln;
             let (lw, s3) = Wide::<S>::from_f64(ln);
             *log_norm = lw;
             saturated |= s3;
-            p.len += 1;
+            len += 1;
         }
-        p.status = Status::from_saturated(saturated);
-        Ok(p)
+        exact.len = len;
+        let fast = S::FastScore::<D, K>::build(&exact);
+        Ok(PreparedMixture { len, log_norm, mean, inv_var, status: Status::from_saturated(saturated), fast })
     }
 }
 
@@ -303,6 +315,8 @@ pub struct PreparedMixture<S: Scalar, const D: usize, const K: usize> {
     /// `1 / v_jd`
     inv_var: [[Wide<S>; D]; K],
     status: Status,
+    /// The type's fast score kernel, tried first by [`PreparedMixture::score`].
+    fast: S::FastScore<D, K>,
 }
 
 /// The log-density and the score at one point.
@@ -333,7 +347,16 @@ impl<S: Scalar, const D: usize, const K: usize> PreparedMixture<S, D, K> {
     }
 
     /// The score at `x` only (skips the logarithm).
+    ///
+    /// Near the mixture a kernel in the type's own width answers ([`fast`]); it meets the
+    /// same error bound as [`PreparedMixture::evaluate`], whose score it may differ from in
+    /// the last bits.
     pub fn score(&self, x: &[S; D]) -> ([S; D], Status) {
+        if self.status == Status::Ok {
+            if let Some(s) = self.fast.score(x) {
+                return (s, Status::Ok);
+            }
+        }
         let e = self.run::<true, false>(x);
         (e.score, e.status)
     }

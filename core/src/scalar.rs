@@ -20,6 +20,8 @@ use core::ops::{Add, Mul, Neg, Sub};
 use fixed::types::{I16F16, I8F24};
 
 use crate::fixed_math;
+use crate::mixture::fast::{FastScore, NoFastScore};
+use crate::mixture::fast_f32::FastScoreF32;
 use crate::wide::{DoubleF64, WideReal};
 use crate::Status;
 
@@ -96,10 +98,13 @@ pub trait Scalar: Copy + Debug + Default + PartialOrd + Send + Sync + 'static {
     fn to_work(self) -> Self::Work;
     /// Round a working value to the type; [`Status::Saturated`] if it did not fit.
     fn from_work(w: Self::Work) -> (Self, Status);
+    /// The type's fast score kernel ([`crate::mixture::fast`]), tried before the general
+    /// evaluation by [`PreparedMixture::score`](crate::mixture::PreparedMixture::score).
+    type FastScore<const D: usize, const K: usize>: FastScore<Self, D, K>;
 }
 
 macro_rules! float_real {
-    ($t:ty, $wide:ty, $exp:path, $ln:path, $sqrt:path) => {
+    ($t:ty, $wide:ty, $fast:ident, $exp:path, $ln:path, $sqrt:path) => {
         impl Real for $t {
             type Wide = $wide;
             const ZERO: Self = 0.0;
@@ -141,6 +146,7 @@ macro_rules! float_real {
 
         impl Scalar for $t {
             type Work = $t;
+            type FastScore<const D: usize, const K: usize> = $fast<D, K>;
             const NAME: &'static str = stringify!($t);
             const UNIT_ROUNDOFF: f64 = (<$t>::EPSILON as f64) * 0.5;
             const IS_FIXED: bool = false;
@@ -165,8 +171,8 @@ macro_rules! float_real {
     };
 }
 
-float_real!(f64, DoubleF64, libm::exp, libm::log, libm::sqrt);
-float_real!(f32, f64, libm::expf, libm::logf, libm::sqrtf);
+float_real!(f64, DoubleF64, NoFastScore, libm::exp, libm::log, libm::sqrt);
+float_real!(f32, f64, FastScoreF32, libm::expf, libm::logf, libm::sqrtf);
 
 /// A saturating Q32.32 fixed-point number (an `i64` counting 2^-32): the working type of
 /// the fixed-point scalars. Range about ±2.1e9, resolution 2.3e-10.
@@ -391,9 +397,10 @@ fn isqrt_u128(n: u128) -> u128 {
 }
 
 macro_rules! fixed_scalar {
-    ($t:ty, $name:literal, $frac:expr, $u:expr) => {
+    ($t:ty, $name:literal, $frac:expr, $u:expr, $fast:ident) => {
         impl Scalar for $t {
             type Work = SatI32F32;
+            type FastScore<const D: usize, const K: usize> = $fast<D, K>;
             const NAME: &'static str = $name;
             const UNIT_ROUNDOFF: f64 = $u;
             const IS_FIXED: bool = true;
@@ -429,8 +436,8 @@ macro_rules! fixed_scalar {
     };
 }
 
-fixed_scalar!(I16F16, "i16f16", 16, 1.0 / 65536.0);
-fixed_scalar!(I8F24, "i8f24", 24, 1.0 / 16_777_216.0);
+fixed_scalar!(I16F16, "i16f16", 16, 1.0 / 65536.0, NoFastScore);
+fixed_scalar!(I8F24, "i8f24", 24, 1.0 / 16_777_216.0, NoFastScore);
 
 #[cfg(test)]
 mod tests {
