@@ -78,8 +78,8 @@ impl<const D: usize, const K: usize> FastScore<f32, D, K> for FastScoreF32<D, K>
                 m = *aj;
             }
         }
-        // Also false for NaN.
-        if !(m >= -MAX_LOG_LIKELIHOOD_DROP) {
+        // `m` is never NaN: a NaN `a_j` fails `a_j > m`.
+        if m < -MAX_LOG_LIKELIHOOD_DROP {
             return None;
         }
         let mut sum = 0.0f32;
