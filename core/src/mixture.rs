@@ -296,7 +296,8 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
             saturated |= s3;
             len += 1;
         }
-        exact.len = len;
+        // A mixture whose constants saturate goes to the general evaluation, which flags it.
+        exact.len = if saturated { 0 } else { len };
         let fast = S::FastScore::<D, K>::build(&exact);
         Ok(PreparedMixture { len, log_norm, mean, inv_var, status: Status::from_saturated(saturated), fast })
     }
@@ -352,10 +353,8 @@ impl<S: Scalar, const D: usize, const K: usize> PreparedMixture<S, D, K> {
     /// same error bound as [`PreparedMixture::evaluate`], whose score it may differ from in
     /// the last bits.
     pub fn score(&self, x: &[S; D]) -> ([S; D], Status) {
-        if self.status == Status::Ok {
-            if let Some(s) = self.fast.score(x) {
-                return (s, Status::Ok);
-            }
+        if let Some(s) = self.fast.score(x) {
+            return (s, Status::Ok);
         }
         let e = self.run::<true, false>(x);
         (e.score, e.status)

@@ -38,6 +38,40 @@ pub fn exp_f32(x: f32) -> f32 {
     p * scale
 }
 
+/// `2^(i/32)`, `i = 0..32`, rounded to `f32` (bit patterns).
+const EXP2_THIRTYSECONDS_BITS: [u32; 32] = [
+    0x3f800000, 0x3f82cd87, 0x3f85aac3, 0x3f88980f, 0x3f8b95c2, 0x3f8ea43a, 0x3f91c3d3, 0x3f94f4f0, 0x3f9837f0,
+    0x3f9b8d3a, 0x3f9ef532, 0x3fa27043, 0x3fa5fed7, 0x3fa9a15b, 0x3fad583f, 0x3fb123f6, 0x3fb504f3, 0x3fb8fbaf,
+    0x3fbd08a4, 0x3fc12c4d, 0x3fc5672a, 0x3fc9b9be, 0x3fce248c, 0x3fd2a81e, 0x3fd744fd, 0x3fdbfbb8, 0x3fe0ccdf,
+    0x3fe5b907, 0x3feac0c7, 0x3fefe4ba, 0x3ff5257d, 0x3ffa83b3,
+];
+
+/// `e^x` for `x <= 0` in `f32` with a 32-entry table, for scalar (not vectorised) loops:
+/// about 20 instructions on a Cortex-M4F against 30 for [`exp_f32`]. Same contract: 2 ulp
+/// for `x >= -87.3` (measured by this module's tests against libm), `x < -87.3` gives
+/// `e^-87.3`, NaN gives NaN.
+///
+/// `x = (32 n + i) ln2 / 32 + r` with `|r| <= ln2 / 64` (Cody-Waite), `e^r - 1` by its cubic
+/// Taylor polynomial (truncation 6e-10 relative), `2^(i/32)` from the table, `2^n` added to
+/// its exponent bits, and one rounding at the end: `s + s (e^r - 1)`.
+#[inline(always)]
+pub fn exp_nonpos_f32(x: f32) -> f32 {
+    const THIRTYTWO_OVER_LN2: f32 = 46.166_24;
+    const LN2_OVER_32_HI: f32 = 0.021_659_851; // 0x3cb17000: k * HI exact for |k| < 2^12
+    const LN2_OVER_32_LO: f32 = 9.983_182e-7;
+    const SHIFTER: f32 = 12_582_912.0; // 1.5 * 2^23
+    let x = if x < -87.3 { -87.3 } else { x };
+    let t = x * THIRTYTWO_OVER_LN2 + SHIFTER;
+    let kf = t - SHIFTER; // round(32 x / ln2), an integer in [-4031, 0]
+    let k = t.to_bits().wrapping_sub(SHIFTER.to_bits()) as i32;
+    let r = (x - kf * LN2_OVER_32_HI) - kf * LN2_OVER_32_LO;
+    let p_minus_1 = ((r * (1.0 / 6.0) + 0.5) * r + 1.0) * r;
+    let frac = EXP2_THIRTYSECONDS_BITS.get((k & 31) as usize).copied().unwrap_or(0x3f80_0000);
+    // 2^(k >> 5) 2^(i/32): k >> 5 is in [-126, 0], so the result stays normal.
+    let scaled = f32::from_bits(frac.wrapping_add(((k >> 5) as u32) << 23));
+    scaled + scaled * p_minus_1
+}
+
 /// Natural logarithm of a positive normal `f64` (module documentation). Zero, negative,
 /// subnormal or non-finite arguments give meaningless finite values or NaN: callers pass
 /// sums of exponentials in `[1, K]`.
@@ -92,6 +126,32 @@ mod tests {
         assert_eq!(exp_f32(0.0), 1.0);
         assert!(exp_f32(-1000.0) > 0.0 && exp_f32(-1000.0) < 1.3e-38);
         assert!(exp_f32(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn exp_nonpos_f32_within_2_ulp_over_its_range() {
+        let mut worst: f64 = 0.0;
+        let hi = (-87.3f32).to_bits();
+        let mut b = 0x8000_0000u32; // -0.0
+        while b <= hi {
+            let x = f32::from_bits(b);
+            let want = libm::exp(x as f64);
+            let err = (exp_nonpos_f32(x) as f64 - want).abs() / ulp_f32(want as f32);
+            worst = worst.max(err);
+            b += 37;
+        }
+        assert!(worst <= 2.0, "worst {worst} ulp");
+        assert_eq!(exp_nonpos_f32(0.0), 1.0);
+        assert!(exp_nonpos_f32(-1000.0) > 0.0 && exp_nonpos_f32(-1000.0) < 1.3e-38);
+        assert!(exp_nonpos_f32(f32::NEG_INFINITY) < 1.3e-38);
+        assert!(exp_nonpos_f32(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn exp_table_is_two_to_the_i_over_32() {
+        for (i, &v) in EXP2_THIRTYSECONDS_BITS.iter().enumerate() {
+            assert_eq!(f32::from_bits(v), libm::exp2(i as f64 / 32.0) as f32, "entry {i}");
+        }
     }
 
     #[test]

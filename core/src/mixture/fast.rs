@@ -16,7 +16,8 @@ use core::fmt::Debug;
 /// derives its tables. Rows past `len` are zero.
 #[derive(Clone, Copy, Debug)]
 pub struct ExactParams<const D: usize, const K: usize> {
-    /// Number of components.
+    /// Number of components; 0 when the general evaluation must answer everywhere (a
+    /// constant did not fit the scalar type): the kernel is then disabled.
     pub len: usize,
     /// `log w_j - 1/2 sum_d log(2 pi v_jd)`.
     pub log_norm: [f64; K],

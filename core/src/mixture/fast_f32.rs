@@ -4,19 +4,25 @@
 //! as two `f32`, so `d` is exact wherever `x` is within a factor 2 of `mu`, which is where
 //! it matters), `z = d / (2 v)` and `a_j = l_j - sum_d d z`, with `l_j` the component's
 //! log-normaliser relative to the largest one (so `l_j <= 0`). With `m = max_j a_j`,
-//! the score is `-2 sum_j e^(a_j - m) z_j / sum_j e^(a_j - m)` ([`exp_f32`], 2 ulp).
+//! the score is `-2 sum_j e^(a_j - m) z_j / sum_j e^(a_j - m)` ([`exp_nonpos_f32`], 2 ulp),
+//! accumulated in one pass with a running maximum.
 //!
 //! The rounding error of `a_j` is a few `u (|l_j| + q_j)`, `q_j` the squared Mahalanobis
 //! distance; it matters only for components that carry responsibility, and those have
 //! `|l_j| + q_j / 2 <= -m + 18` or so. The kernel therefore answers only when
-//! `m >= -`[`MAX_LOG_LIKELIHOOD_DROP`]: measured on the accuracy report's points, the score
-//! then meets the same `C` as the general evaluation (README). Elsewhere it returns `None`.
+//! `m >= -`[`MAX_LOG_LIKELIHOOD_DROP`]; there the score meets the general evaluation's bound
+//! `C <= 4` (measured `C = 3.0` over 20 000 points against `f64` by this module's tests, and
+//! by `tinyscore report`), and it answers for about 90 % of the points drawn from the
+//! mixture. Elsewhere it returns `None`.
 
 use super::fast::{ExactParams, FastScore};
-use crate::poly_math::exp_f32;
+use crate::poly_math::exp_nonpos_f32;
 
 /// The kernel answers when the largest relative log-likelihood `m` is at least minus this.
-pub const MAX_LOG_LIKELIHOOD_DROP: f32 = 6.0;
+pub const MAX_LOG_LIKELIHOOD_DROP: f32 = 4.0;
+
+/// Terms with `a_j - m` below `-CUTOFF` are dropped: `e^-20 = 2e-9`, 0.04 `u` of the largest.
+const CUTOFF: f32 = 20.0;
 
 /// One component's constants.
 #[derive(Clone, Copy, Debug)]
@@ -61,42 +67,144 @@ impl<const D: usize, const K: usize> FastScore<f32, D, K> for FastScoreF32<D, K>
 
     #[inline]
     fn score(&self, x: &[f32; D]) -> Option<[f32; D]> {
-        let mut a = [0.0f32; K];
-        let mut z = [[0.0f32; D]; K];
-        let mut m = f32::NEG_INFINITY;
-        for (row, (aj, zj)) in self.rows.iter().zip(a.iter_mut().zip(z.iter_mut())).take(self.len) {
-            let mut q_half = 0.0f32;
-            let dims = row.mean_hi.iter().zip(row.mean_lo.iter().zip(row.half_inv_var.iter()));
-            for ((&xd, zd), (&hi, (&lo, &hiv))) in x.iter().zip(zj.iter_mut()).zip(dims) {
-                let d = (xd - hi) - lo;
-                let zz = d * hiv;
-                q_half += d * zz;
-                *zd = zz;
-            }
-            *aj = row.log_norm - q_half;
-            if *aj > m {
-                m = *aj;
+        // One pass, softmax with a running maximum `m` (the first component's `a` to begin
+        // with): `sum = sum_j e^(a_j - m)`, `acc = sum_j e^(a_j - m) z_j`, both rescaled
+        // when `m` grows. Terms below e^-CUTOFF are dropped.
+        let (first, rest) = self.rows.get(..self.len)?.split_first()?;
+        let (mut m, mut acc) = first.terms(x);
+        let mut sum = 1.0f32;
+        for row in rest {
+            let (a, z) = row.terms(x);
+            if a > m {
+                let s = if m - a > -CUTOFF { exp_nonpos_f32(m - a) } else { 0.0 };
+                sum = sum * s + 1.0;
+                for (ad, &zd) in acc.iter_mut().zip(z.iter()) {
+                    *ad = *ad * s + zd;
+                }
+                m = a;
+            } else if a - m > -CUTOFF {
+                let e = exp_nonpos_f32(a - m);
+                sum += e;
+                for (ad, &zd) in acc.iter_mut().zip(z.iter()) {
+                    *ad += e * zd;
+                }
             }
         }
-        // `m` is never NaN: a NaN `a_j` fails `a_j > m`.
+        // False for NaN too, which then fails the finiteness test below.
         if m < -MAX_LOG_LIKELIHOOD_DROP {
             return None;
         }
-        let mut sum = 0.0f32;
-        let mut acc = [0.0f32; D];
-        for (&aj, zj) in a.iter().zip(z.iter()).take(self.len) {
-            let e = exp_f32(aj - m);
-            sum += e;
-            for (ad, &zd) in acc.iter_mut().zip(zj.iter()) {
-                *ad += e * zd;
-            }
-        }
         let r = -2.0 / sum;
         let s = acc.map(|v| v * r);
-        if s.iter().all(|v| v.is_finite()) {
-            Some(s)
-        } else {
-            None
+        let finite = s.iter().fold(true, |ok, v| ok & (v.abs() < f32::INFINITY));
+        finite.then_some(s)
+    }
+}
+
+impl<const D: usize> Row<D> {
+    /// `(a_j, z_j)` at `x`.
+    #[inline(always)]
+    fn terms(&self, x: &[f32; D]) -> (f32, [f32; D]) {
+        let mut z = [0.0f32; D];
+        // -0.0 + v is v for every v: the compiler drops the first addition.
+        let mut q_half = -0.0f32;
+        let dims = self.mean_hi.iter().zip(self.mean_lo.iter().zip(self.half_inv_var.iter()));
+        for ((&xd, zd), (&hi, (&lo, &hiv))) in x.iter().zip(z.iter_mut()).zip(dims) {
+            let d = (xd - hi) - lo;
+            *zd = d * hiv;
+            q_half += d * *zd;
         }
+        (self.log_norm - q_half, z)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_core::{RngCore, SeedableRng};
+
+    use super::*;
+    use crate::mixture::{Component, GaussianMixture};
+    use crate::DefaultRng;
+
+    fn uniform(rng: &mut DefaultRng, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * (rng.next_u32() as f64 / 4_294_967_296.0)
+    }
+
+    fn random_mixture<const D: usize>(rng: &mut DefaultRng) -> GaussianMixture<D, 8> {
+        let k = 1 + (rng.next_u32() % 8) as usize;
+        let mut comps = [Component { weight: 1.0 / k as f64, mean: [0.0; D], std: [1.0; D] }; 8];
+        for c in comps.iter_mut().take(k) {
+            for (m, s) in c.mean.iter_mut().zip(c.std.iter_mut()) {
+                *m = uniform(rng, -4.0, 4.0);
+                *s = uniform(rng, 0.1, 2.0);
+            }
+        }
+        GaussianMixture::new(uniform(rng, 0.2, 1.5), &comps[..k]).unwrap()
+    }
+
+    /// The fast score against the `f64` evaluation (double-double log-likelihoods, error
+    /// about 2^-51 relative): within `C u (1 + max_j |x_d - mu_jd| / v_jd)`, `C = 4`, on
+    /// points drawn from the mixture and points up to 8 sd away.
+    fn check_against_f64<const D: usize>(seed: u64) -> (usize, usize, f64) {
+        let mut rng = DefaultRng::seed_from_u64(seed);
+        let (mut answered, mut total, mut worst) = (0, 0, 0.0f64);
+        for _ in 0..200 {
+            let gm = random_mixture::<D>(&mut rng);
+            let t = uniform(&mut rng, 0.0, 1.0);
+            let fast = gm.prepare::<f32>(t).unwrap();
+            let exact = gm.prepare::<f64>(t).unwrap();
+            for i in 0..50 {
+                let (mut x, j) = gm.sample(t, &mut rng).unwrap();
+                if i % 5 == 0 {
+                    x[0] += uniform(&mut rng, -8.0, 8.0);
+                }
+                let xf = x.map(|v| v as f32);
+                let xd = xf.map(|v| v as f64);
+                let _ = j;
+                total += 1;
+                let Some(s) = fast.fast.score(&xf) else { continue };
+                answered += 1;
+                let r = exact.evaluate(&xd).score;
+                // max_j |x_d - mu_jd| / v_jd, per dimension
+                for (d, (&sd, &rd)) in s.iter().zip(r.iter()).enumerate() {
+                    let scale = gm
+                        .components()
+                        .iter()
+                        .map(|c| (xd[d] - c.mean[d]).abs() / gm.variance(c, d, t))
+                        .fold(0.0, f64::max);
+                    let c = (sd as f64 - rd).abs() / (f32::EPSILON as f64 * 0.5 * (1.0 + scale));
+                    worst = worst.max(c);
+                }
+            }
+        }
+        (answered, total, worst)
+    }
+
+    #[test]
+    fn meets_the_bound_of_the_general_evaluation_where_it_answers() {
+        let (a1, n1, c1) = check_against_f64::<1>(1);
+        let (a2, n2, c2) = check_against_f64::<2>(2);
+        assert!(c1 <= 4.0 && c2 <= 4.0, "C = {c1} (D = 1), {c2} (D = 2)");
+        // It answers for most points (measured: 93 % for D = 1, 88 % for D = 2).
+        assert!(a1 * 10 > n1 * 8 && a2 * 10 > n2 * 8, "answered {a1}/{n1}, {a2}/{n2}");
+    }
+
+    #[test]
+    fn declines_tails_non_finite_input_and_unrepresentable_mixtures() {
+        let gm = GaussianMixture::<1, 4>::new(
+            1.0,
+            &[Component { weight: 0.5, mean: [-1.0], std: [0.5] }, Component { weight: 0.5, mean: [2.0], std: [0.25] }],
+        )
+        .unwrap();
+        let p = gm.prepare::<f32>(0.1).unwrap();
+        assert!(p.fast.score(&[0.0]).is_some());
+        for x in [50.0, -1e4, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, f32::MAX, f32::MIN] {
+            assert!(p.fast.score(&[x]).is_none(), "x = {x}");
+            // The general evaluation answers instead: finite, or flagged.
+            let (s, status) = p.score(&[x]);
+            assert!(s[0].is_finite() || !status.is_ok(), "x = {x}");
+        }
+        let tiny = GaussianMixture::<1, 4>::new(0.0, &[Component { weight: 1.0, mean: [0.0], std: [1e-30] }]).unwrap();
+        assert!(tiny.prepare::<f32>(0.0).unwrap().fast.score(&[0.0]).is_none());
     }
 }
