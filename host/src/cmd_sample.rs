@@ -62,29 +62,40 @@ pub enum GridKind {
 }
 
 /// What to sample and how.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, clap::Args)]
 pub struct SampleConfig {
     /// The integrator.
+    #[arg(long, value_enum, default_value_t = SamplerKind::EulerMaruyama)]
     pub sampler: SamplerKind,
-    /// Steps of the grid (the denoising step not counted).
+    /// Steps of the time grid (plus one denoising step).
+    #[arg(long, default_value_t = 1000)]
     pub steps: u32,
     /// Number of samples.
+    #[arg(long, default_value_t = 10000)]
     pub count: usize,
-    /// Seed of the generator.
+    /// Seed of the random generator.
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Scalar type.
+    /// Scalar type of the state and the score.
+    #[arg(long, value_enum, default_value_t = ScalarKind::F32)]
     pub scalar: ScalarKind,
-    /// Start time `T`.
+    /// Start time T (the sampler starts from the Gaussian matching p(., T)).
+    #[arg(long, default_value_t = 16.0)]
     pub t_max: f64,
-    /// Last grid time before the denoising step (default: `min_jd std_jd^2 / sigma^2 / 1000`).
+    /// Last grid time before the denoising step (default: min std^2 / sigma^2 / 1000).
+    #[arg(long)]
     pub t_min: Option<f64>,
-    /// Grid spacing.
+    /// Time grid.
+    #[arg(long, value_enum, default_value_t = GridKind::Geometric)]
     pub grid: GridKind,
-    /// Offset of the geometric grid (default: `min_jd std_jd^2 / sigma^2`).
+    /// Offset of the geometric grid (default: min std^2 / sigma^2).
+    #[arg(long)]
     pub t_offset: Option<f64>,
-    /// Corrector step ratio of the predictor-corrector sampler.
+    /// Langevin corrector step as a multiple of sigma^2 h (pc only).
+    #[arg(long, default_value_t = 0.5)]
     pub corrector_ratio: f64,
-    /// Show a progress bar on stderr.
+    /// Show a progress bar on stderr (always on from the command line).
+    #[arg(skip = true)]
     pub progress: bool,
 }
 
@@ -297,17 +308,22 @@ pub fn summary_text(cfg: &SampleConfig, run: &SampleRun) -> String {
 }
 
 /// The command line's arguments.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct SampleArgs {
-    /// Mixture file.
+    /// Mixture file (TOML): the data distribution (and the exact score without --model).
+    #[arg(long)]
     pub mixture: PathBuf,
-    /// Learned model file: it drives the sampler instead of the exact score.
+    /// Learned score model driving the sampler instead of the exact score.
+    #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Configuration.
+    /// How to sample.
+    #[command(flatten)]
     pub config: SampleConfig,
-    /// Samples CSV (stdout if absent).
+    /// Samples CSV, header x0,...,x{D-1} (stdout if absent).
+    #[arg(long)]
     pub output: Option<PathBuf>,
-    /// SVG plot (default: the output path with `.svg`, or `samples.svg`).
+    /// SVG plot (default: the output path with .svg, or samples.svg).
+    #[arg(long)]
     pub plot: Option<PathBuf>,
 }
 

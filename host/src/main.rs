@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tinyscore_host::cmd_sample::{GridKind, SampleArgs, SampleConfig, SamplerKind};
+use tinyscore_host::cmd_sample::SampleArgs;
 use tinyscore_host::eval::ScalarKind;
 use tinyscore_host::{cmd_bench, cmd_sample, cmd_score, learned, report};
 
@@ -106,50 +106,7 @@ enum Command {
     },
     /// Generate samples with a reverse-time sampler; print the W1 distance to the mixture
     /// and draw an SVG (histogram over the density in 1-D, scatter over contours in 2-D).
-    Sample {
-        /// Mixture file (TOML): the data distribution (and the exact score without --model).
-        #[arg(long)]
-        mixture: PathBuf,
-        /// Learned score model driving the sampler instead of the exact score.
-        #[arg(long)]
-        model: Option<PathBuf>,
-        /// The integrator.
-        #[arg(long, value_enum, default_value_t = SamplerKind::EulerMaruyama)]
-        sampler: SamplerKind,
-        /// Steps of the time grid (plus one denoising step).
-        #[arg(long, default_value_t = 1000)]
-        steps: u32,
-        /// Number of samples.
-        #[arg(long, default_value_t = 10000)]
-        count: usize,
-        /// Seed of the random generator.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Scalar type of the state and the score.
-        #[arg(long, value_enum, default_value_t = ScalarKind::F32)]
-        scalar: ScalarKind,
-        /// Start time T (the sampler starts from the Gaussian matching p(., T)).
-        #[arg(long, default_value_t = 16.0)]
-        t_max: f64,
-        /// Last grid time before the denoising step (default: min std^2 / sigma^2 / 1000).
-        #[arg(long)]
-        t_min: Option<f64>,
-        /// Time grid.
-        #[arg(long, value_enum, default_value_t = GridKind::Geometric)]
-        grid: GridKind,
-        /// Offset of the geometric grid (default: min std^2 / sigma^2).
-        #[arg(long)]
-        t_offset: Option<f64>,
-        /// Langevin corrector step as a multiple of sigma^2 h (pc only).
-        #[arg(long, default_value_t = 0.5)]
-        corrector_ratio: f64,
-        /// Samples CSV, header x0,...,x{D-1} (stdout if absent).
-        #[arg(long)]
-        output: Option<PathBuf>,
-        /// SVG plot (default: the output path with .svg, or samples.svg).
-        #[arg(long)]
-        plot: Option<PathBuf>,
-    },
+    Sample(SampleArgs),
     /// Single-threaded throughput of the batch log-density + score; last line `ns_per_point: X`.
     Bench {
         /// Mixture components K.
@@ -221,40 +178,7 @@ fn main() -> ExitCode {
             };
             learned::cmd_loss::run(&opts).map(|_| ())
         }
-        Command::Sample {
-            mixture,
-            model,
-            sampler,
-            steps,
-            count,
-            seed,
-            scalar,
-            t_max,
-            t_min,
-            grid,
-            t_offset,
-            corrector_ratio,
-            output,
-            plot,
-        } => cmd_sample::run(&SampleArgs {
-            mixture,
-            model,
-            config: SampleConfig {
-                sampler,
-                steps,
-                count,
-                seed,
-                scalar,
-                t_max,
-                t_min,
-                grid,
-                t_offset,
-                corrector_ratio,
-                progress: true,
-            },
-            output,
-            plot,
-        }),
+        Command::Sample(args) => cmd_sample::run(&args),
         Command::Bench { components, dims, points, scalar, repeats, seed } => {
             cmd_bench::run(components, dims, points, scalar, repeats, seed)
         }
