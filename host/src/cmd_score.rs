@@ -16,7 +16,7 @@ use crate::{mixture_file, output, with_mixture, with_scalar};
 /// Run the command: read and check every input first, then write all output at once.
 pub fn run(mixture: &Path, scalar: ScalarKind, input: &Path, out: Option<&Path>) -> Result<()> {
     let (_spec, any) = mixture_file::load(mixture)?;
-    let pts = points::load(input, any.dims())?;
+    let pts = points::load(input, any.dims(), "the mixture")?;
     let text = with_mixture!(&any, gm => with_scalar!(scalar, S => score_table(gm, &pts, PhantomData::<S>)));
     output::write_atomically(out, &text)
 }

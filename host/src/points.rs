@@ -31,15 +31,16 @@ pub fn expected_header(dims: usize) -> Vec<String> {
     std::iter::once("t".to_string()).chain((0..dims).map(|d| format!("x{d}"))).collect()
 }
 
-/// Read and check a points file for a `dims`-dimensional mixture.
-pub fn load(path: &Path, dims: usize) -> Result<Points> {
+/// Read and check a points file for `dims` dimensions; `owner` ("the mixture", "the model")
+/// is what has them, as error messages say.
+pub fn load(path: &Path, dims: usize, owner: &str) -> Result<Points> {
     let what = path.display().to_string();
     let file = std::fs::File::open(path).with_context(|| format!("{what}: cannot open the points file"))?;
-    parse(file, dims, &what)
+    parse(file, dims, owner, &what)
 }
 
 /// Parse points CSV from a reader; `what` names the source in error messages.
-pub fn parse<R: std::io::Read>(reader: R, dims: usize, what: &str) -> Result<Points> {
+pub fn parse<R: std::io::Read>(reader: R, dims: usize, owner: &str, what: &str) -> Result<Points> {
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(reader);
     let mut records = rdr.records();
     let expected = expected_header(dims);
@@ -49,7 +50,7 @@ pub fn parse<R: std::io::Read>(reader: R, dims: usize, what: &str) -> Result<Poi
     };
     if header != expected {
         bail!(
-            "{what}, line 1: the header is `{}`, but the mixture has {dims} dimension(s): expected `{}`",
+            "{what}, line 1: the header is `{}`, but {owner} has {dims} dimension(s): expected `{}`",
             header.join(","),
             expected.join(",")
         );
@@ -88,7 +89,7 @@ mod tests {
     use super::*;
 
     fn err(text: &str, dims: usize) -> String {
-        match parse(text.as_bytes(), dims, "p.csv") {
+        match parse(text.as_bytes(), dims, "the mixture", "p.csv") {
             Ok(p) => format!("ok {}", p.rows.len()),
             Err(e) => e.to_string(),
         }

@@ -92,7 +92,7 @@ fn errors_name_the_file_and_write_nothing() {
     // Wrong dimension of the points.
     std::fs::write(&pts, "t,x0\n0,1\n").unwrap();
     let e = cmd_score_model::run(&model, ScalarKind::F32, &pts, Some(&out)).unwrap_err();
-    assert!(format!("{e:#}").contains("line 1"), "{e:#}");
+    assert!(format!("{e:#}").contains("line 1: the header is `t,x0`, but the model has 2 dimension(s)"), "{e:#}");
     assert!(!out.exists());
     // Bad time range.
     let opts = TrainOptions {

@@ -20,7 +20,7 @@ use crate::{output, with_model, with_scalar};
 pub fn run(model: &Path, scalar: ScalarKind, input: &Path, out: Option<&Path>) -> Result<()> {
     let loaded = model_io::load(model)?;
     let what = model.display().to_string();
-    let pts = points::load(input, loaded.model.dims())?;
+    let pts = points::load(input, loaded.model.dims(), "the model")?;
     let text = with_model!(&loaded.model, m => with_scalar!(scalar, S => {
         let ms = to_scalar::<S, _>(m, &what)?;
         model_table(&ms, &pts, PhantomData::<S>)
