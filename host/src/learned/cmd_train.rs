@@ -203,15 +203,19 @@ pub fn smoothed_curve(curve: &[f64]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn write_plots(opts: &TrainOptions, s: &TrainSummary) -> Result<()> {
+/// Write the model and its two plots as one unit: everything is rendered into a temporary
+/// folder beside the model first, and moved into place only when all three are complete.
+fn write_outputs(opts: &TrainOptions, s: &TrainSummary) -> Result<()> {
     let (loss_path, bins_path) = plot_paths(&opts.out);
     let dir = match opts.out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let tmp = tempfile::tempdir_in(&dir).with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let tm = tmp.path().join("model.tsm");
     let tl = tmp.path().join("loss.svg");
     let tb = tmp.path().join("bins.svg");
+    std::fs::write(&tm, &s.model_bytes).with_context(|| format!("{}: write failed", opts.out.display()))?;
     let wname = opts.weighting.weighting().name();
     line_plot(
         &tl,
@@ -239,6 +243,7 @@ fn write_plots(opts: &TrainOptions, s: &TrainSummary) -> Result<()> {
         });
     }
     line_plot(&tb, "loss per time bin (fresh draws, lambda = 1)", "t", "mean per-sample value", &series, true)?;
+    std::fs::rename(&tm, &opts.out).with_context(|| format!("{}: cannot write", opts.out.display()))?;
     std::fs::rename(&tl, &loss_path).with_context(|| format!("{}: cannot write", loss_path.display()))?;
     std::fs::rename(&tb, &bins_path).with_context(|| format!("{}: cannot write", bins_path.display()))?;
     Ok(())
@@ -271,8 +276,7 @@ pub fn run(opts: &TrainOptions) -> Result<TrainSummary> {
     check(opts)?;
     let (_spec, any) = mixture_file::load(&opts.mixture)?;
     let s = with_mixture!(&any, gm => train(gm, opts))?;
-    crate::output::write_bytes_atomically(&opts.out, &s.model_bytes)?;
-    write_plots(opts, &s)?;
+    write_outputs(opts, &s)?;
     let (lp, bp) = plot_paths(&opts.out);
     print!("{}", summary_text(&s));
     println!("wrote {}, {}, {}", opts.out.display(), lp.display(), bp.display());
