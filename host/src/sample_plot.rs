@@ -6,6 +6,7 @@
 use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 
+use crate::report::plots::chart_frame;
 use crate::wasserstein::Mixture1d;
 
 /// A diagonal mixture as `(weight, mean, std)` rows, per-dimension vectors.
@@ -47,15 +48,7 @@ pub fn histogram_svg(title: &str, rows: &Rows, xs: &[f64], bins: usize) -> Resul
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (900, 520)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(lo..hi, 0.0..ymax.max(1e-9))
-            .map_err(err)?;
-        chart.configure_mesh().x_desc("x").y_desc("density").draw().map_err(err)?;
+        let mut chart = chart_frame(&root, title, (lo..hi, "x"), (0.0..ymax.max(1e-9), "density"))?;
         let bar = RGBColor(31, 119, 180);
         chart
             .draw_series(dens.iter().enumerate().map(|(i, &h)| {
@@ -132,15 +125,7 @@ pub fn scatter_svg(title: &str, rows: &Rows, pts: &[(f64, f64)], max_points: usi
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (760, 700)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
-        chart.configure_mesh().x_desc("x0").y_desc("x1").draw().map_err(err)?;
+        let mut chart = chart_frame(&root, title, (x0..x1, "x0"), (y0..y1, "x1"))?;
         let blue = RGBColor(31, 119, 180);
         let step = (pts.len() / max_points.max(1)).max(1);
         chart

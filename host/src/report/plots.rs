@@ -26,6 +26,34 @@ const COLORS: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
+/// The chart type every plot here draws on: two `f64` axes.
+pub type Chart2d<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// Fill `root` white and put a titled chart with labelled `f64` axes over the given ranges on
+/// it: the frame shared by every plot of the project.
+pub fn chart_frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    (x_range, x_desc): (std::ops::Range<f64>, &str),
+    (y_range, y_desc): (std::ops::Range<f64>, &str),
+) -> Result<Chart2d<'a, 'b>> {
+    let err = |e: &dyn std::fmt::Debug| anyhow!("{e:?}");
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x_range, y_range)
+        .map_err(|e| err(&e))?;
+    chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw().map_err(|e| err(&e))?;
+    Ok(chart)
+}
+
 /// Line (or marker) plot of several series to an SVG file; `log_y` plots log10 of y
 /// (non-positive values are dropped) and labels the axis accordingly.
 pub fn line_plot(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series], log_y: bool) -> Result<()> {
@@ -50,16 +78,8 @@ pub fn line_plot(path: &Path, title: &str, x_label: &str, y_label: &str, series:
     }
     let pad = 0.05 * (yr.1 - yr.0);
     let root = SVGBackend::new(path, (900, 520)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| anyhow!("{e:?}"))?;
     let y_desc = if log_y { format!("log10 {y_label}") } else { y_label.to_string() };
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(xr.0..xr.1, (yr.0 - pad)..(yr.1 + pad))
-        .map_err(|e| anyhow!("{e:?}"))?;
-    chart.configure_mesh().x_desc(x_label).y_desc(y_desc).draw().map_err(|e| anyhow!("{e:?}"))?;
+    let mut chart = chart_frame(&root, title, (xr.0..xr.1, x_label), ((yr.0 - pad)..(yr.1 + pad), y_desc.as_str()))?;
     for (i, s) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         let pts: Vec<(f64, f64)> =
