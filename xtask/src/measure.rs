@@ -150,7 +150,7 @@ fn print_tables(rows: &[Row]) {
     );
     for r in rows.iter().filter(|r| r.image.is_none()) {
         println!(
-            "{:<30} {:<12} {:<8} {:>10} {:>5} {:>12}",
+            "{:<30} {:<20} {:<8} {:>10} {:>5} {:>12}",
             r.target,
             r.operation,
             r.scalar.as_deref().unwrap_or("-"),

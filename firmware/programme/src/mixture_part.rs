@@ -168,7 +168,9 @@ fn bench_mixture<const D: usize>(k: usize) -> Option<GaussianMixture<D, 8>> {
 fn bench_one<T: Scalar, B: Bench, const D: usize>(b: &mut B, scalar: &'static str, k: usize) {
     let Some(gm) = bench_mixture::<D>(k) else { return };
     let Ok(p) = gm.prepare::<T>(0.25) else { return };
-    let x = [T::from_f64(0.3).0; D];
+    // A point among the components: 0.3 right of the middle of the means.
+    let middle = -3.5 + 0.5 * (k as f64 - 1.0) + 0.3;
+    let x = [T::from_f64(middle).0; D];
     let calls = 20;
     b.bench(&Op { operation: "mixture_score", scalar, components: k as u32, dims: D as u32, calls }, || {
         black_box(black_box(&p).score(black_box(&x)));
@@ -176,6 +178,15 @@ fn bench_one<T: Scalar, B: Bench, const D: usize>(b: &mut B, scalar: &'static st
     b.bench(&Op { operation: "mixture_log_density", scalar, components: k as u32, dims: D as u32, calls }, || {
         black_box(black_box(&p).log_density(black_box(&x)));
     });
+    if k == 4 {
+        // In the tail, 8 standard deviations (sqrt(0.5) each) beyond the last mean: no fast
+        // kernel answers there.
+        let tail = [T::from_f64(-3.5 + 3.0 + 8.0 * core::f64::consts::FRAC_1_SQRT_2).0; D];
+        let op = Op { operation: "mixture_score_tail", scalar, components: k as u32, dims: D as u32, calls };
+        b.bench(&op, || {
+            black_box(black_box(&p).score(black_box(&tail)));
+        });
+    }
 }
 
 /// The timed mixture operations: score and log-density at a prepared t, K = 1, 4, 8, D = 1, 2.
