@@ -145,7 +145,7 @@ fn print_tables(rows: &[Row]) {
     println!();
     println!("Instructions per call (counted under QEMU -icount shift=0: instructions under emulation, not cycles on silicon)");
     println!(
-        "{:<30} {:<12} {:<8} {:>10} {:>5} {:>12}",
+        "{:<30} {:<20} {:<8} {:>10} {:>5} {:>12}",
         "target", "operation", "scalar", "components", "dims", "instr/call"
     );
     for r in rows.iter().filter(|r| r.image.is_none()) {
