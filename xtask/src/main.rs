@@ -34,6 +34,7 @@ options:
   --target T    only this target (repeatable); one of the four firmware targets
   --timeout S   QEMU time limit per run in seconds (default 60)
   --json        measure: print one JSON array instead of tables
+  --markdown    measure: print the README's tables (one column per target) and the goals
   -v, --verbose print every decoded defmt frame (to stderr)
 
 environment:
@@ -44,11 +45,13 @@ struct Options {
     targets: Vec<&'static firmware::Board>,
     timeout: Duration,
     json: bool,
+    markdown: bool,
     verbose: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
-    let mut opts = Options { targets: Vec::new(), timeout: Duration::from_secs(60), json: false, verbose: false };
+    let mut opts =
+        Options { targets: Vec::new(), timeout: Duration::from_secs(60), json: false, markdown: false, verbose: false };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -62,6 +65,7 @@ fn parse(args: &[String]) -> Result<Options> {
                 opts.timeout = Duration::from_secs(secs);
             }
             "--json" => opts.json = true,
+            "--markdown" => opts.markdown = true,
             "-v" | "--verbose" => opts.verbose = true,
             other => bail!("unknown option {other}\n\n{USAGE}"),
         }

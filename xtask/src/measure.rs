@@ -161,6 +161,121 @@ fn print_tables(rows: &[Row]) {
     }
 }
 
+/// The column name of a target in the README's tables.
+fn core_name(target: &str) -> &'static str {
+    match target {
+        "thumbv6m-none-eabi" => "M0 (thumbv6m)",
+        "thumbv7m-none-eabi" => "M3 (thumbv7m)",
+        "thumbv7em-none-eabihf" => "M4F (thumbv7em-eabihf)",
+        "riscv32imac-unknown-none-elf" => "RV32IMAC",
+        _ => "?",
+    }
+}
+
+/// Instructions per call of one operation on one target.
+fn per_call(rows: &[Row], target: &str, op: &str, scalar: &str, k: u32, d: u32) -> Option<f64> {
+    rows.iter()
+        .find(|r| {
+            r.target == target
+                && r.operation == op
+                && r.scalar.as_deref() == Some(scalar)
+                && r.components == Some(k)
+                && r.dims == Some(d)
+        })
+        .and_then(|r| r.instructions_per_call)
+}
+
+fn met(ok: bool) -> &'static str {
+    if ok {
+        "**met**"
+    } else {
+        "**not met**"
+    }
+}
+
+/// The README's tables: images, then instructions per call with one column per target, then
+/// the issue's goals checked against the figures.
+fn to_markdown(rows: &[Row]) -> String {
+    let mut out = String::new();
+    out.push_str("| target | board | image | flash (bytes) | static RAM (bytes) | stack high-water (bytes) | board RAM (bytes) |\n");
+    out.push_str("|---|---|---|---:|---:|---:|---:|\n");
+    for r in rows {
+        if let Some((s, stack, capped)) = &r.image {
+            let board = firmware::board(r.target).map(|b| b.ram).unwrap_or(0);
+            let stack = match stack {
+                Some(v) if *capped => format!(">={v}"),
+                Some(v) => v.to_string(),
+                None => "n/a".into(),
+            };
+            let image = r.scalar.as_deref().unwrap_or("test");
+            let _ =
+                writeln!(out, "| {} | {} | {image} | {} | {} | {stack} | {board} |", r.target, r.board, s.flash, s.ram);
+        }
+    }
+    let mut targets: Vec<&str> = Vec::new();
+    let mut keys: Vec<(String, String, u32, u32)> = Vec::new();
+    for r in rows.iter().filter(|r| r.image.is_none()) {
+        if !targets.contains(&r.target) {
+            targets.push(r.target);
+        }
+        let key =
+            (r.operation.clone(), r.scalar.clone().unwrap_or_default(), r.components.unwrap_or(0), r.dims.unwrap_or(0));
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    out.push_str("\n| operation | scalar | K | D |");
+    for t in &targets {
+        let _ = write!(out, " {} |", core_name(t));
+    }
+    out.push_str("\n|---|---|---:|---:|");
+    out.push_str(&"---:|".repeat(targets.len()));
+    out.push('\n');
+    for (op, scalar, k, d) in &keys {
+        let k_text = if *k == 0 { "-".to_string() } else { k.to_string() };
+        let _ = write!(out, "| {op} | {scalar} | {k_text} | {d} |");
+        for t in &targets {
+            let v = per_call(rows, t, op, scalar, *k, *d).map_or_else(|| "n/a".into(), |v| format!("{v:.0}"));
+            let _ = write!(out, " {v} |");
+        }
+        out.push('\n');
+    }
+    out.push_str("\nGoals (mixture score, K = 4, D = 1, prepared t):\n\n");
+    if let Some(v) = per_call(rows, "thumbv7em-none-eabihf", "mixture_score", "f32", 4, 1) {
+        let _ = writeln!(
+            out,
+            "- Cortex-M4F `f32`: {v:.0} per call, {:.1} per component (goal 200, 50): {}",
+            v / 4.0,
+            met(v <= 200.0)
+        );
+    }
+    let m3 = |s| per_call(rows, "thumbv7m-none-eabi", "mixture_score", s, 4, 1);
+    if let (Some(fx), Some(fl)) = (m3("i16f16"), m3("f32")) {
+        let _ = writeln!(
+            out,
+            "- Cortex-M3 `i16f16`: {fx:.0} per call, {:.1} per component (goal 320, 80): {}; {:.1}x fewer than \
+             soft-float `f32` ({fl:.0}; goal 5x): {}",
+            fx / 4.0,
+            met(fx <= 320.0),
+            fl / fx,
+            met(fl >= 5.0 * fx)
+        );
+    }
+    let app = rows.iter().find(|r| r.target == "thumbv6m-none-eabi" && r.scalar.as_deref() == Some("app"));
+    if let Some((s, Some(stack), _)) = app.and_then(|r| r.image.as_ref()) {
+        let ram = s.ram + u64::from(*stack);
+        let _ = writeln!(
+            out,
+            "- Cortex-M0 application image: {} bytes of flash (goal 65536), {} bytes of statics + {stack} of stack = \
+             {ram} of RAM (goal 16384): {}",
+            s.flash,
+            s.ram,
+            met(s.flash <= 65536 && ram <= 16384)
+        );
+    }
+    out
+}
+
 /// `cargo xtask measure`.
 pub fn measure(opts: &Options) -> Result<bool> {
     let boards = firmware::selected(opts);
@@ -221,6 +336,8 @@ pub fn measure(opts: &Options) -> Result<bool> {
     }
     if opts.json {
         println!("{}", to_json(&rows));
+    } else if opts.markdown {
+        print!("{}", to_markdown(&rows));
     } else {
         print_tables(&rows);
     }
