@@ -30,6 +30,7 @@
 
 pub mod fast;
 pub mod fast_f32;
+pub mod fast_q16;
 
 use core::fmt;
 

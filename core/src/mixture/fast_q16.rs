@@ -1,0 +1,496 @@
+//! The `I16F16` fast score kernel: 32-bit integers and 32x32->64 products only (one
+//! `SMULL`/`UMULL` each on Cortex-M3), for points near the mixture.
+//!
+//! Log-likelihoods are in base 2 (units of `log2`), unsigned Q11.21, counted downwards:
+//! `b_j = L_j + sum_d (x_d - mu_jd)^2 log2(e) / (2 v_jd) >= 0`, with `L_j >= 0` the
+//! component's log-normaliser below the largest one. Per dimension the offset is scaled
+//! by a power of two near the component's standard deviation, `n = (x - mu) / 2^e` in
+//! Q3.28 (`2^e` in `(sd, 2 sd]`), so that `|n| < 8` covers every component that can carry
+//! responsibility and the products keep 25 to 28 significant bits whatever the variance:
+//! `y = n g` (Q.25, `g = 2^(2e) log2(e) / (2 v)` in `(0.72, 2.9]`), the quadratic term
+//! `n y` (Q.21) and `z' = y / 2^e = z log2(e)` (Q.21) are one `SMULL` and a shift each.
+//!
+//! With `b_min = min_j b_j`, the score is `-2 ln2 sum_j 2^(b_min - b_j) z'_j / sum_j
+//! 2^(b_min - b_j)` ([`exp2_neg_q21`], Q5.27 weights, 64-bit numerator), divided once by a
+//! `UDIV` estimate of the reciprocal and one Newton step.
+//!
+//! The kernel leaves out components whose normaliser is more than 44 below the largest (at
+//! build) and components at an offset of 8 or more scaled standard deviations (`b_j >= 46`),
+//! and answers only where every component left out, and every weight it rounds to zero, is
+//! below `2^-24` of the largest: always when nothing was left out, else when `b_min` is
+//! small enough (at most [`MAX_LOG2_DROP`] = 20, about 13.9 in natural units, if a
+//! component was too far). Elsewhere, for `len > 31` components, and for mixtures whose
+//! constants do not fit (`|mu| >= 32768`, standard deviation outside `[1/32, 4096)`) it
+//! returns `None`.
+//!
+//! # Error
+//! Over the documented `I16F16` domain (module [`crate::mixture`]) the score error is at
+//! most `C u (1 + max_j |x_d - mu_jd| / v_jd)`, `u = 2^-16`, with `C <= 2` measured by this
+//! module's tests (rounding to `I16F16` alone is `C = 0.5`). The result is always
+//! representable: `|s| < 1024`.
+
+use fixed::types::I16F16;
+
+use super::fast::{ExactParams, FastScore};
+
+/// Fraction bits of the base-2 log-likelihoods `b_j`.
+const FRAC: u32 = 21;
+
+/// When a component is left out for an offset of 8 or more scaled standard deviations (its
+/// `b_j` is then at least 46), the kernel answers only if `b_min` is at most this.
+pub const MAX_LOG2_DROP: u32 = 20;
+
+/// Weights `2^(b_min - b_j)` below `2^-EXP_CUT` are zero.
+const EXP_CUT: u32 = 24;
+
+/// Components whose normaliser is more than this (base 2) below the largest are left out.
+const L_CUT: f64 = (MAX_LOG2_DROP + EXP_CUT) as f64;
+
+/// Range of the scaling exponent `e` (`2^e` in `(sd, 2 sd]`): keeps the shifts in 0..=16.
+const E_MIN: i32 = -4;
+const E_MAX: i32 = 12;
+
+/// Most components: the Q5.27 weights sum to less than 2^32.
+const MAX_LEN: usize = 31;
+
+/// Up to this many dimensions the Q11.21 sum `b_j` cannot overflow (`44 + 185 D < 2048`).
+const SAFE_DIMS: usize = 10;
+
+/// `log2(e)`.
+const LOG2_E: f64 = core::f64::consts::LOG2_E;
+
+/// `2^(-k/64)` in Q1.31, `k = 0..64`, rounded to nearest.
+const EXP2_64THS_Q31: [u32; 64] = [
+    2147483648, 2124350982, 2101467502, 2078830522, 2056437387, 2034285470, 2012372174, 1990694927, 1969251188,
+    1948038440, 1927054196, 1906295993, 1885761398, 1865448001, 1845353420, 1825475297, 1805811301, 1786359126,
+    1767116489, 1748081133, 1729250827, 1710623359, 1692196547, 1673968228, 1655936265, 1638098541, 1620452965,
+    1602997467, 1585730000, 1568648537, 1551751076, 1535035634, 1518500250, 1502142985, 1485961921, 1469955159,
+    1454120821, 1438457051, 1422962010, 1407633882, 1392470869, 1377471191, 1362633090, 1347954824, 1333434672,
+    1319070932, 1304861917, 1290805962, 1276901417, 1263146652, 1249540052, 1236080024, 1222764986, 1209593378,
+    1196563654, 1183674286, 1170923762, 1158310587, 1145833280, 1133490379, 1121280436, 1109202018, 1097253708,
+    1085434106,
+];
+
+/// `ln2 2^17`: the linear coefficient of `2^-f` for `f` in Q.21 (result Q.31 after `>> 7`).
+const EXP2_C1: u32 = 90_852;
+/// `ln2^2 / 2 2^12`: the quadratic coefficient (after `>> 16` and `>> 7`).
+const EXP2_C2: u32 = 984;
+
+/// `2 ln2` in Q2.30.
+const TWO_LN2_Q30: u32 = 1_488_522_236;
+
+/// `2^(-y / 2^21)` in Q5.27 (so `2^27` at `y = 0`), for `y` in Q11.21; 0 from `y = 24 2^21`.
+///
+/// `y = (64 i + k) 2^15 + f`: `2^(-k/64)` from a table, `2^(-f 2^-21)` (`f 2^-21 < 1/64`)
+/// by its quadratic Taylor polynomial (relative error below `2^-22`), `2^-i` by a shift.
+/// Error (every input tested): at most `2^-22` relative plus 1 unit of `2^-27`.
+#[inline(always)]
+pub fn exp2_neg_q21(y: u32) -> u32 {
+    if y >= EXP_CUT << FRAC {
+        return 0;
+    }
+    let int = y >> FRAC;
+    let k = ((y >> 15) & 63) as usize;
+    let f = y & 0x7FFF;
+    let t = EXP2_64THS_Q31.get(k).copied().unwrap_or(0);
+    // p = 1 - f ln2 + (f ln2)^2 / 2 in Q1.31; every product below fits 32 bits.
+    let inner = EXP2_C1.wrapping_sub(f.wrapping_mul(EXP2_C2) >> 16);
+    let p = (1u32 << 31).wrapping_sub(f.wrapping_mul(inner) >> 7);
+    let v = ((t as u64 * p as u64) >> 32) as u32; // Q2.30
+    v.wrapping_shr(int.wrapping_add(3))
+}
+
+/// One dimension of one component.
+#[derive(Clone, Copy, Debug, Default)]
+struct Dim {
+    /// `mu` in Q16.16, rounded.
+    mu: i32,
+    /// `(mu - mu_q16) 2^(28 - e)`, rounded: the rest of the mean on the scale of `n`.
+    lo: i32,
+    /// `2^(2e) log2(e) / (2 v)` in Q3.29.
+    g: i32,
+    /// `12 - e`: Q16.16 to `n` in Q3.28.
+    sh: u32,
+    /// `4 + e`: `y` (Q.25) to `z' = y / 2^e` (Q.21).
+    zs: u32,
+}
+
+/// One component's constants.
+#[derive(Clone, Copy, Debug)]
+struct Row<const D: usize> {
+    /// `(max_k log_norm_k - log_norm_j) log2(e)` in Q11.21, at most 44.
+    l: u32,
+    dims: [Dim; D],
+}
+
+/// The `I16F16` fast kernel (module documentation).
+#[derive(Clone, Copy, Debug)]
+pub struct FastScoreQ16<const D: usize, const K: usize> {
+    /// Rows in use (components left out at build are not stored); 0 disables the kernel.
+    len: usize,
+    /// Largest `b_min` (Q11.21) for which the components left out at build are negligible:
+    /// their smallest `L_j` less [`EXP_CUT`], or `u32::MAX` if none was left out.
+    limit: u32,
+    rows: [Row<D>; K],
+}
+
+/// The constants of one dimension, or `None` if they do not fit.
+fn build_dim(mu: f64, v: f64) -> Option<Dim> {
+    if !(v > 0.0 && v.is_finite()) {
+        return None;
+    }
+    let mu_q = libm::round(mu * 65536.0);
+    if mu_q.is_nan() || mu_q.abs() >= 2_147_483_647.0 {
+        return None;
+    }
+    // 2^e in (sd, 2 sd].
+    let (_, e) = libm::frexp(libm::sqrt(v));
+    if !(E_MIN..=E_MAX).contains(&e) {
+        return None;
+    }
+    let g = libm::ldexp(1.0, 2 * e) / (2.0 * v);
+    // (1/2, 2] up to the rounding of sqrt; the bounds of the module documentation allow 1%.
+    if !(0.495..=2.02).contains(&g) {
+        return None;
+    }
+    let lo = libm::round((mu - mu_q / 65536.0) * libm::ldexp(1.0, 28 - e));
+    Some(Dim {
+        mu: mu_q as i32,
+        lo: lo as i32,
+        g: libm::round(g * LOG2_E * libm::ldexp(1.0, 29)) as i32,
+        sh: (12 - e) as u32,
+        zs: (4 + e) as u32,
+    })
+}
+
+impl<const D: usize, const K: usize> FastScore<I16F16, D, K> for FastScoreQ16<D, K> {
+    fn build(p: &ExactParams<D, K>) -> Self {
+        let mut rows = [Row { l: 0, dims: [Dim::default(); D] }; K];
+        let len = p.len.min(K);
+        let top = p.log_norm.iter().take(len).fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        let mut ok = len > 0 && len <= MAX_LEN && top.is_finite();
+        let mut kept = 0;
+        let mut l_out = f64::INFINITY;
+        let src = p.log_norm.iter().zip(p.mean.iter().zip(p.var.iter())).take(len);
+        for (&ln, (mean, var)) in src {
+            let l = (top - ln) * LOG2_E;
+            if l.is_nan() || l < 0.0 {
+                ok = false;
+                continue;
+            }
+            if l > L_CUT {
+                l_out = l_out.min(l);
+                continue;
+            }
+            let Some(row) = rows.get_mut(kept) else {
+                ok = false;
+                continue;
+            };
+            row.l = libm::round(l * (1u32 << FRAC) as f64) as u32;
+            for (dim, (&mu, &v)) in row.dims.iter_mut().zip(mean.iter().zip(var.iter())) {
+                match build_dim(mu, v) {
+                    Some(d) => *dim = d,
+                    None => ok = false,
+                }
+            }
+            kept += 1;
+        }
+        let limit = if l_out.is_finite() {
+            libm::floor((l_out - EXP_CUT as f64) * (1u32 << FRAC) as f64).min(u32::MAX as f64) as u32
+        } else {
+            u32::MAX
+        };
+        FastScoreQ16 { len: if ok { kept } else { 0 }, limit, rows }
+    }
+
+    #[inline]
+    fn score(&self, x: &[I16F16; D]) -> Option<[I16F16; D]> {
+        // Pass 1: b_j and z'_j; b_j = MAX for a component with an offset of 8 or more.
+        let mut b = [u32::MAX; K];
+        let mut z = [[0i32; D]; K];
+        let mut b_min = u32::MAX;
+        let mut any_far = false;
+        for (row, (bj, zj)) in self.rows.iter().zip(b.iter_mut().zip(z.iter_mut())).take(self.len) {
+            let mut acc = row.l;
+            let mut far = false;
+            for ((xd, dim), zd) in x.iter().zip(row.dims.iter()).zip(zj.iter_mut()) {
+                let (d, o1) = xd.to_bits().overflowing_sub(dim.mu);
+                let n0 = d.wrapping_shl(dim.sh);
+                let (n, o2) = n0.overflowing_sub(dim.lo);
+                far |= o1 | o2 | (n0.wrapping_shr(dim.sh) != d);
+                let y = ((n as i64 * dim.g as i64) >> 32) as i32;
+                // n y >= 0 (y has the sign of n): the quadratic term, Q.21.
+                let q = ((n as i64 * y as i64) >> 32) as u32;
+                acc = acc.wrapping_add(q);
+                if D > SAFE_DIMS {
+                    acc = acc.min(1 << 31);
+                }
+                *zd = y.wrapping_shr(dim.zs);
+            }
+            if !far {
+                *bj = acc;
+                b_min = b_min.min(acc);
+            }
+            any_far |= far;
+        }
+        if b_min > if any_far { MAX_LOG2_DROP << FRAC } else { self.limit } {
+            return None;
+        }
+        // Pass 2: weights (the smallest b_j has weight 2^27 exactly), sums.
+        let mut sum: u32 = 0;
+        let mut num = [0i64; D];
+        for (&bj, zj) in b.iter().zip(z.iter()).take(self.len) {
+            let e = exp2_neg_q21(bj.wrapping_sub(b_min));
+            sum = sum.wrapping_add(e);
+            for (a, &zd) in num.iter_mut().zip(zj.iter()) {
+                *a = a.wrapping_add(e as i32 as i64 * zd as i64);
+            }
+        }
+        // 1 / sum, sum in [2^27, 2^32): sn = sum 2^lz in [2^31, 2^32), y ~ 2^62 / sn.
+        let lz = sum.leading_zeros();
+        let sn = sum.wrapping_shl(lz);
+        let y0 = u32::MAX.checked_div(sn >> 16)?; // 2^48 / sn to 2^-15
+        let y = y0.wrapping_shl(14);
+        let err = (1u64 << 62).wrapping_sub(sn as u64 * y as u64) as i64;
+        let corr = ((y as i32 as i64 * (err >> 30) as i32 as i64) >> 32) as i32;
+        let y1 = y.wrapping_add(corr as u32); // 2^62 / sn to 2^-29, from below
+        let y2 = ((y1 as u64 * TWO_LN2_Q30 as u64) >> 32) as u32; // 2 ln2 2^60 / sn
+        let y3 = y2.wrapping_shr(4u32.wrapping_sub(lz)) as i32 as i64; // 2 ln2 2^56 / sum
+        Some(num.map(|a| {
+            // a y3 / 2^32 = -s 2^45, then Q16.16.
+            let lo = ((a as u32 as u64 * y3 as u64) >> 32) as i64;
+            let p = ((a >> 32) as i32 as i64 * y3).wrapping_add(lo);
+            I16F16::from_bits((p.wrapping_add(1 << 28) >> 29).wrapping_neg() as i32)
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::vec::Vec;
+
+    const U: f64 = 1.0 / 65536.0;
+    const LN_2PI: f64 = 1.837_877_066_409_345_5;
+
+    #[test]
+    fn exp2_every_input_within_its_bound() {
+        let mut worst: f64 = 0.0;
+        for y in 0..(EXP_CUT << FRAC) {
+            let want = libm::exp2(-(y as f64) / (1u32 << FRAC) as f64) * (1u32 << 27) as f64;
+            let got = exp2_neg_q21(y) as f64;
+            let excess = (got - want).abs() - want * 2f64.powi(-22);
+            worst = worst.max(excess);
+        }
+        assert!(worst <= 1.0, "worst excess {worst} units of 2^-27");
+        assert_eq!(exp2_neg_q21(0), 1 << 27);
+        assert_eq!(exp2_neg_q21(EXP_CUT << FRAC), 0);
+        assert_eq!(exp2_neg_q21(u32::MAX), 0);
+    }
+
+    /// xorshift64*: a small deterministic generator for the tests.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn unit(&mut self) -> f64 {
+            (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+        fn range(&mut self, a: f64, b: f64) -> f64 {
+            a + (b - a) * self.unit()
+        }
+        fn log_range(&mut self, a: f64, b: f64) -> f64 {
+            libm::exp(self.range(libm::log(a), libm::log(b)))
+        }
+    }
+
+    /// Exact parameters of a mixture with weights `w`, means and variances.
+    fn params<const D: usize, const K: usize>(w: &[f64], mean: &[[f64; D]], var: &[[f64; D]]) -> ExactParams<D, K> {
+        let mut p = ExactParams { len: w.len(), log_norm: [0.0; K], mean: [[0.0; D]; K], var: [[0.0; D]; K] };
+        let total: f64 = w.iter().sum();
+        for (j, &wj) in w.iter().enumerate() {
+            p.log_norm[j] = libm::log(wj / total) - 0.5 * var[j].iter().map(|&v| LN_2PI + libm::log(v)).sum::<f64>();
+            p.mean[j] = mean[j];
+            p.var[j] = var[j];
+        }
+        p
+    }
+
+    /// The exact score (f64 log-sum-exp, independent of the kernel) and the bound's
+    /// `max_j |x_d - mu_jd| / v_jd`.
+    #[allow(clippy::needless_range_loop)]
+    fn exact_score<const D: usize, const K: usize>(p: &ExactParams<D, K>, x: &[f64; D]) -> ([f64; D], f64) {
+        let mut a = Vec::new();
+        let mut worst: f64 = 0.0;
+        for j in 0..p.len {
+            let mut q = 0.0;
+            for d in 0..D {
+                let diff = x[d] - p.mean[j][d];
+                q += diff * diff / p.var[j][d];
+                worst = worst.max((diff / p.var[j][d]).abs());
+            }
+            a.push(p.log_norm[j] - 0.5 * q);
+        }
+        let m = a.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        let mut s = [0.0; D];
+        let mut sum = 0.0;
+        for j in 0..p.len {
+            let e = libm::exp(a[j] - m);
+            sum += e;
+            for d in 0..D {
+                s[d] -= e * (x[d] - p.mean[j][d]) / p.var[j][d];
+            }
+        }
+        (s.map(|v| v / sum), worst)
+    }
+
+    /// `C` of the kernel's answer at `x` (`None` if it does not answer).
+    fn c_at<const D: usize, const K: usize>(
+        p: &ExactParams<D, K>,
+        k: &FastScoreQ16<D, K>,
+        x: &[I16F16; D],
+    ) -> Option<f64> {
+        let s = k.score(x)?;
+        let (want, m) = exact_score(p, &x.map(|v| v.to_num::<f64>()));
+        let err = s.iter().zip(want.iter()).fold(0.0f64, |e, (g, w)| e.max((g.to_num::<f64>() - w).abs()));
+        Some(err / (U * (1.0 + m)))
+    }
+
+    fn q16(v: f64) -> I16F16 {
+        I16F16::from_num(v.clamp(-32768.0, 32767.0))
+    }
+
+    /// Random mixtures over the documented `I16F16` domain (|mu| <= 1024, 1/16 <= std <= 64,
+    /// sigma^2 t <= 4096), clustered so that components overlap, and points near them.
+    /// Returns (worst C, points answered, points tried).
+    fn random_domain<const D: usize>(seed: u64, mixtures: usize) -> (f64, usize, usize) {
+        let mut rng = Rng(seed);
+        let (mut worst, mut answered, mut tried) = (0.0f64, 0, 0);
+        for _ in 0..mixtures {
+            let k = 1 + (rng.next() % 8) as usize;
+            let centre: [f64; D] = core::array::from_fn(|_| rng.range(-1000.0, 1000.0));
+            let spread = rng.log_range(1.0 / 16.0, 256.0);
+            let s2t = if rng.next().is_multiple_of(4) { 0.0 } else { rng.log_range(1e-3, 4096.0) };
+            let mut w = Vec::new();
+            let mut mean = Vec::new();
+            let mut var = Vec::new();
+            for _ in 0..k {
+                w.push(if rng.next().is_multiple_of(8) { 1e-9 } else { rng.range(0.05, 1.0) });
+                mean.push(core::array::from_fn(|d| (centre[d] + spread * rng.range(-1.0, 1.0)).clamp(-1024.0, 1024.0)));
+                var.push(core::array::from_fn(|_| {
+                    let sd = rng.log_range(1.0 / 16.0, 64.0);
+                    sd * sd + s2t
+                }));
+            }
+            let p = params::<D, 8>(&w, &mean, &var);
+            let kernel = FastScoreQ16::<D, 8>::build(&p);
+            assert!(kernel.len > 0, "domain mixture disabled the kernel");
+            for i in 0..24 {
+                let j = i % k;
+                let r = if i % 3 == 0 { 12.0 } else { 4.0 };
+                let x: [I16F16; D] = core::array::from_fn(|d| {
+                    q16((mean[j][d] + libm::sqrt(var[j][d]) * rng.range(-r, r)).clamp(-1024.0, 1024.0))
+                });
+                tried += 1;
+                if let Some(c) = c_at(&p, &kernel, &x) {
+                    answered += 1;
+                    assert!(c <= 16.0, "C = {c} at {x:?}, {p:?}");
+                    worst = worst.max(c);
+                }
+            }
+        }
+        (worst, answered, tried)
+    }
+
+    #[test]
+    fn matches_the_exact_score_on_random_domain_mixtures() {
+        let r1 = random_domain::<1>(1, 3000);
+        let r2 = random_domain::<2>(2, 2000);
+        let r3 = random_domain::<3>(3, 1000);
+        std::println!("worst C (answered/tried): D=1 {r1:?}, D=2 {r2:?}, D=3 {r3:?}");
+        for (worst, answered, tried) in [r1, r2, r3] {
+            assert!(worst <= 2.0, "worst C {worst}");
+            // Most points within 4 standard deviations of a component are answered.
+            assert!(answered * 2 > tried, "{answered} of {tried} answered");
+        }
+    }
+
+    /// The bench mixture of the firmware: the first `k` of 8 components at
+    /// -3.5 + j (+ d/4), std 0.5, sigma 1, t = 0.25.
+    fn bench<const D: usize>(k: usize) -> ExactParams<D, 8> {
+        let w = std::vec![1.0 / k as f64; k];
+        let mean: Vec<[f64; D]> = (0..k).map(|j| core::array::from_fn(|d| -3.5 + j as f64 + 0.25 * d as f64)).collect();
+        let var = std::vec![[0.5; D]; k];
+        params::<D, 8>(&w, &mean, &var)
+    }
+
+    #[test]
+    fn answers_at_the_bench_point_and_in_the_bulk() {
+        for k in [1, 4, 8] {
+            let p = bench::<1>(k);
+            let kernel = FastScoreQ16::build(&p);
+            let c = c_at(&p, &kernel, &[q16(0.3)]).expect("bench point answered");
+            assert!(c <= 1.0, "k {k}: C {c}");
+            let p2 = bench::<2>(k);
+            let kernel2 = FastScoreQ16::build(&p2);
+            let c = c_at(&p2, &kernel2, &[q16(0.3); 2]).expect("bench point answered");
+            assert!(c <= 1.0, "k {k}: C {c}");
+        }
+        // The host's default mixture: every point from -4 to 5 in steps of 1/64, t = 0.1.
+        let w = [0.25, 0.5, 0.25];
+        let var = [[0.25 + 0.1], [0.09 + 0.1], [1.0 + 0.1]];
+        let p = params::<1, 4>(&w, &[[-2.0], [0.5], [3.0]], &var);
+        let kernel = FastScoreQ16::build(&p);
+        for i in -256..=320 {
+            let c = c_at(&p, &kernel, &[q16(i as f64 / 64.0)]).expect("bulk point answered");
+            assert!(c <= 2.0, "x {}: C {c}", i as f64 / 64.0);
+        }
+    }
+
+    #[test]
+    fn declines_far_tails_and_unrepresentable_mixtures() {
+        let p = bench::<1>(4);
+        let kernel = FastScoreQ16::build(&p);
+        for x in [-30.0, 8.0, 100.0, 1024.0, -32768.0, 32767.0] {
+            assert!(kernel.score(&[q16(x)]).is_none(), "{x}");
+        }
+        // Standard deviation below 1/32, mean beyond the range, too many components.
+        let tiny = params::<1, 4>(&[0.5, 0.5], &[[0.0], [1.0]], &[[1e-4], [1.0]]);
+        assert_eq!(FastScoreQ16::build(&tiny).len, 0);
+        let huge = params::<1, 4>(&[0.5, 0.5], &[[40000.0], [1.0]], &[[1.0], [1.0]]);
+        assert_eq!(FastScoreQ16::build(&huge).len, 0);
+        let many = params::<1, 40>(&[1.0; 40], &[[0.0]; 40], &[[1.0]; 40]);
+        assert_eq!(FastScoreQ16::build(&many).len, 0);
+        // A negligible component is left out, the others answer.
+        let light = params::<1, 4>(&[1.0, 1e-20], &[[0.0], [0.5]], &[[1.0], [1.0]]);
+        let kernel = FastScoreQ16::build(&light);
+        assert_eq!(kernel.len, 1);
+        assert!(c_at(&light, &kernel, &[q16(0.25)]).unwrap() <= 1.0);
+    }
+
+    #[test]
+    fn no_panic_and_accurate_or_none_on_extreme_inputs() {
+        let xs = [I16F16::MIN, I16F16::MAX, I16F16::ZERO, I16F16::DELTA, -I16F16::DELTA, q16(1024.0), q16(-1024.0)];
+        let mixtures = [
+            params::<2, 4>(&[0.5, 0.5], &[[1024.0, -1024.0], [-1024.0, 1024.0]], &[[1.0 / 256.0; 2], [8192.0; 2]]),
+            params::<2, 4>(&[0.3, 0.7], &[[32767.0, -32768.0], [0.0, 0.0]], &[[1e6; 2], [1.0 / 900.0; 2]]),
+            params::<2, 4>(&[0.5, 0.5], &[[0.0, 0.0], [1e-5, -1e-5]], &[[1.0 / 1000.0; 2], [1.6e7; 2]]),
+        ];
+        for p in &mixtures {
+            let kernel = FastScoreQ16::build(p);
+            for &a in &xs {
+                for &b in &xs {
+                    if let Some(c) = c_at(p, &kernel, &[a, b]) {
+                        assert!(c <= 16.0, "{a} {b}: C {c}");
+                    }
+                }
+            }
+        }
+    }
+}
