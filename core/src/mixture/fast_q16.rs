@@ -88,7 +88,7 @@ const TWO_LN2_Q30: u32 = 1_488_522_236;
 /// by its quadratic Taylor polynomial (relative error below `2^-22`), `2^-i` by a shift.
 /// Error (every input tested): at most `2^-22` relative plus 1 unit of `2^-27`.
 #[inline(always)]
-pub fn exp2_neg_q21(y: u32) -> u32 {
+pub fn exp2_neg_q21(y: u32) -> i32 {
     if y >= EXP_CUT << FRAC {
         return 0;
     }
@@ -99,7 +99,7 @@ pub fn exp2_neg_q21(y: u32) -> u32 {
     // p = 1 - f ln2 + (f ln2)^2 / 2 in Q1.31; every product below fits 32 bits.
     let inner = EXP2_C1.wrapping_sub(f.wrapping_mul(EXP2_C2) >> 16);
     let p = (1u32 << 31).wrapping_sub(f.wrapping_mul(inner) >> 7);
-    let v = ((t as u64 * p as u64) >> 32) as u32; // Q2.30
+    let v = ((t as u64 * p as u64) >> 32) as i32; // Q2.30, positive
     v.wrapping_shr(int.wrapping_add(3))
 }
 
@@ -133,6 +133,12 @@ pub struct FastScoreQ16<const D: usize, const K: usize> {
     /// their smallest `L_j` less [`EXP_CUT`], or `u32::MAX` if none was left out.
     limit: u32,
     rows: [Row<D>; K],
+}
+
+/// The high word of the 64-bit product.
+#[inline(always)]
+fn mul_hi(a: i32, b: i32) -> i32 {
+    ((a as i64 * b as i64) >> 32) as i32
 }
 
 /// The constants of one dimension, or `None` if they do not fit.
@@ -204,24 +210,26 @@ impl<const D: usize, const K: usize> FastScore<I16F16, D, K> for FastScoreQ16<D,
         let mut near: Vec<(u32, [i32; D]), K> = Vec::new();
         let mut b_min = u32::MAX;
         let mut any_far = false;
-        'rows: for row in self.rows.iter().take(self.len) {
+        let rows = self.rows.get(..self.len)?;
+        'rows: for row in rows {
             let mut b = row.l;
             let mut z = [0i32; D];
             for ((xd, dim), zd) in x.iter().zip(row.dims.iter()).zip(z.iter_mut()) {
                 // Exact in 64 bits; |n| < 8 (Q3.28) or the component is too far.
                 let n64 = (xd.to_bits() as i64 * dim.p as i64).wrapping_add(dim.c);
                 let n = n64 as i32;
+                // y = n g (Q.25); n y >= 0 (y has the sign of n) is the quadratic term (Q.21).
+                let y = mul_hi(n, dim.g);
+                b = b.wrapping_add(mul_hi(n, y) as u32);
+                if D > SAFE_DIMS {
+                    b = b.min(1 << 31);
+                }
+                *zd = mul_hi(y, dim.m);
+                // Checked after the products, which then stay 32x32 bits.
                 if n64 != n as i64 {
                     any_far = true;
                     continue 'rows;
                 }
-                let y = ((n as i64 * dim.g as i64) >> 32) as i32; // n g, Q.25
-                                                                  // n y >= 0 (y has the sign of n): the quadratic term, Q.21.
-                b = b.wrapping_add(((n as i64 * y as i64) >> 32) as u32);
-                if D > SAFE_DIMS {
-                    b = b.min(1 << 31);
-                }
-                *zd = ((y as i64 * dim.m as i64) >> 32) as i32;
             }
             b_min = b_min.min(b);
             if near.push((b, z)).is_err() {
@@ -235,7 +243,7 @@ impl<const D: usize, const K: usize> FastScore<I16F16, D, K> for FastScoreQ16<D,
         let mut sum: u32 = 0;
         let mut num = [0i64; D];
         for (b, z) in near.iter() {
-            let e = exp2_neg_q21(b.wrapping_sub(b_min)) as i32;
+            let e = exp2_neg_q21(b.wrapping_sub(b_min));
             sum = sum.wrapping_add(e as u32);
             for (a, &zd) in num.iter_mut().zip(z.iter()) {
                 *a = a.wrapping_add(e as i64 * zd as i64);
