@@ -12,7 +12,7 @@
 //! `z' = y / 2^e = z log2(e)` (Q.20, `z = (x - mu) / (2 v)`) are one high word each.
 //!
 //! With `b_min = min_j b_j`, the score is `-2 ln2 sum_j 2^(b_min - b_j) z'_j / sum_j
-//! 2^(b_min - b_j)` ([`exp2_neg_q21`], Q5.27 weights, 64-bit numerator), divided once by a
+//! 2^(b_min - b_j)` ([`neg_exp2_q21`], Q5.27 weights, 64-bit numerator), divided once by a
 //! `UDIV` estimate of the reciprocal and one Newton step.
 //!
 //! The kernel leaves out components whose normaliser is more than 44 below the largest (at
@@ -62,45 +62,102 @@ const SAFE_DIMS: usize = 10;
 /// `log2(e)`.
 const LOG2_E: f64 = core::f64::consts::LOG2_E;
 
-/// `2^(-k/64)` in Q1.31, `k = 0..64`, rounded to nearest.
-const EXP2_64THS_Q31: [u32; 64] = [
-    2147483648, 2124350982, 2101467502, 2078830522, 2056437387, 2034285470, 2012372174, 1990694927, 1969251188,
-    1948038440, 1927054196, 1906295993, 1885761398, 1865448001, 1845353420, 1825475297, 1805811301, 1786359126,
-    1767116489, 1748081133, 1729250827, 1710623359, 1692196547, 1673968228, 1655936265, 1638098541, 1620452965,
-    1602997467, 1585730000, 1568648537, 1551751076, 1535035634, 1518500250, 1502142985, 1485961921, 1469955159,
-    1454120821, 1438457051, 1422962010, 1407633882, 1392470869, 1377471191, 1362633090, 1347954824, 1333434672,
-    1319070932, 1304861917, 1290805962, 1276901417, 1263146652, 1249540052, 1236080024, 1222764986, 1209593378,
-    1196563654, 1183674286, 1170923762, 1158310587, 1145833280, 1133490379, 1121280436, 1109202018, 1097253708,
-    1085434106,
+/// `-2^(-k/64)` in Q1.31, `k = 0..64`, rounded to nearest (negative: see [`neg_exp2_q21`]).
+const NEG_EXP2_64THS_Q31: [i32; 64] = [
+    -2147483648,
+    -2124350982,
+    -2101467502,
+    -2078830522,
+    -2056437387,
+    -2034285470,
+    -2012372174,
+    -1990694927,
+    -1969251188,
+    -1948038440,
+    -1927054196,
+    -1906295993,
+    -1885761398,
+    -1865448001,
+    -1845353420,
+    -1825475297,
+    -1805811301,
+    -1786359126,
+    -1767116489,
+    -1748081133,
+    -1729250827,
+    -1710623359,
+    -1692196547,
+    -1673968228,
+    -1655936265,
+    -1638098541,
+    -1620452965,
+    -1602997467,
+    -1585730000,
+    -1568648537,
+    -1551751076,
+    -1535035634,
+    -1518500250,
+    -1502142985,
+    -1485961921,
+    -1469955159,
+    -1454120821,
+    -1438457051,
+    -1422962010,
+    -1407633882,
+    -1392470869,
+    -1377471191,
+    -1362633090,
+    -1347954824,
+    -1333434672,
+    -1319070932,
+    -1304861917,
+    -1290805962,
+    -1276901417,
+    -1263146652,
+    -1249540052,
+    -1236080024,
+    -1222764986,
+    -1209593378,
+    -1196563654,
+    -1183674286,
+    -1170923762,
+    -1158310587,
+    -1145833280,
+    -1133490379,
+    -1121280436,
+    -1109202018,
+    -1097253708,
+    -1085434106,
 ];
 
-/// `ln2 2^17`: the linear coefficient of `2^-f` for `f` in Q.21 (result Q.31 after `>> 7`).
+/// `ln2 2^17`: the linear coefficient of `2^-f` for `f` in Q.21 (result Q.30 after `>> 8`).
 const EXP2_C1: u32 = 90_852;
-/// `ln2^2 / 2 2^12`: the quadratic coefficient (after `>> 16` and `>> 7`).
+/// `ln2^2 / 2 2^12`: the quadratic coefficient (after `>> 16` and `>> 8`).
 const EXP2_C2: u32 = 984;
 
 /// `2 ln2` in Q2.30.
 const TWO_LN2_Q30: u32 = 1_488_522_236;
 
-/// `2^(-y / 2^21)` in Q5.27 (so `2^27` at `y = 0`), for `y` in Q11.21; 0 from `y = 24 2^21`.
+/// `-2^(-y / 2^21)` in Q5.27 (so `-2^27` at `y = 0`), for `y` in Q11.21; 0 from
+/// `y = 24 2^21`. Negative so that the kernel's weighted sums are signed `SMLAL`s.
 ///
 /// `y = (64 i + k) 2^15 + f`: `2^(-k/64)` from a table, `2^(-f 2^-21)` (`f 2^-21 < 1/64`)
 /// by its quadratic Taylor polynomial (relative error below `2^-22`), `2^-i` by a shift.
 /// Error (every input tested): at most `2^-22` relative plus 1 unit of `2^-27`.
 #[inline(always)]
-pub fn exp2_neg_q21(y: u32) -> i32 {
+pub fn neg_exp2_q21(y: u32) -> i32 {
     if y >= EXP_CUT << FRAC {
         return 0;
     }
     let int = y >> FRAC;
     let k = ((y >> 15) & 63) as usize;
     let f = y & 0x7FFF;
-    let t = EXP2_64THS_Q31.get(k).copied().unwrap_or(0);
-    // p = 1 - f ln2 + (f ln2)^2 / 2 in Q1.31; every product below fits 32 bits.
+    let t = NEG_EXP2_64THS_Q31.get(k).copied().unwrap_or(0);
+    // p = 1 - f ln2 + (f ln2)^2 / 2 in Q1.30; every product below fits 32 bits.
     let inner = EXP2_C1.wrapping_sub(f.wrapping_mul(EXP2_C2) >> 16);
-    let p = (1u32 << 31).wrapping_sub(f.wrapping_mul(inner) >> 7);
-    let v = ((t as u64 * p as u64) >> 32) as i32; // Q2.30, positive
-    v.wrapping_shr(int.wrapping_add(3))
+    let p = (1u32 << 30).wrapping_sub(f.wrapping_mul(inner) >> 8) as i32;
+    let v = ((t as i64 * p as i64) >> 32) as i32; // Q3.29, negative
+    v.wrapping_shr(int.wrapping_add(2))
 }
 
 /// One dimension of one component.
@@ -239,31 +296,28 @@ impl<const D: usize, const K: usize> FastScore<I16F16, D, K> for FastScoreQ16<D,
         if b_min > if any_far { MAX_LOG2_DROP << FRAC } else { self.limit } {
             return None;
         }
-        // Pass 2: weights (the smallest b_j has weight 2^27 exactly), sums.
+        // Pass 2: weights (the smallest b_j has weight 2^27 exactly), sums; num = -sum e z'.
         let mut sum: u32 = 0;
         let mut num = [0i64; D];
         for (b, z) in near.iter() {
-            let e = exp2_neg_q21(b.wrapping_sub(b_min));
-            sum = sum.wrapping_add(e as u32);
+            let e = neg_exp2_q21(b.wrapping_sub(b_min));
+            sum = sum.wrapping_sub(e as u32);
             for (a, &zd) in num.iter_mut().zip(z.iter()) {
                 *a = a.wrapping_add(e as i64 * zd as i64);
             }
         }
-        // 1 / sum, sum in [2^27, 2^32): sn = sum 2^lz in [2^31, 2^32), y ~ 2^62 / sn.
-        let lz = sum.leading_zeros();
-        let sn = sum.wrapping_shl(lz);
-        let y0 = u32::MAX.checked_div(sn >> 16)?; // 2^48 / sn to 2^-15
+        // y3 = 2 ln2 2^56 / sum, sum in [2^27, 2^32): a UDIV estimate y ~ 2^58 / sum (from
+        // 15 to 20 bits of sum, relative error below 2^-12), one Newton step.
+        let y0 = u32::MAX.checked_div(sum >> 12)?;
         let y = y0.wrapping_shl(14);
-        let err = (1u64 << 62).wrapping_sub(sn as u64 * y as u64) as i64;
-        let corr = ((y as i32 as i64 * (err >> 30) as i32 as i64) >> 32) as i32;
-        let y1 = y.wrapping_add(corr as u32); // 2^62 / sn to 2^-29, from below
-        let y2 = ((y1 as u64 * TWO_LN2_Q30 as u64) >> 32) as u32; // 2 ln2 2^60 / sn
-        let y3 = y2.wrapping_shr(4u32.wrapping_sub(lz)) as i32 as i64; // 2 ln2 2^56 / sum
+        let err = (1u64 << 58).wrapping_sub(sum as u64 * y as u64) as i64; // |err| < 2^46
+        let y1 = y.wrapping_add(mul_hi(y as i32, (err >> 26) as i32) as u32); // to 2^-24
+        let y3 = ((y1 as u64 * TWO_LN2_Q30 as u64) >> 32) as i64;
         Some(num.map(|a| {
-            // a y3 / 2^32 = -s 2^44, then Q16.16.
+            // a y3 / 2^32 = s 2^44, then Q16.16.
             let lo = ((a as u32 as u64 * y3 as u64) >> 32) as i64;
             let p = ((a >> 32) as i32 as i64 * y3).wrapping_add(lo);
-            I16F16::from_bits((p.wrapping_add(1 << 27) >> 28).wrapping_neg() as i32)
+            I16F16::from_bits((p.wrapping_add(1 << 27) >> 28) as i32)
         }))
     }
 }
@@ -282,14 +336,14 @@ mod tests {
         let mut worst: f64 = 0.0;
         for y in 0..(EXP_CUT << FRAC) {
             let want = libm::exp2(-(y as f64) / (1u32 << FRAC) as f64) * (1u32 << 27) as f64;
-            let got = exp2_neg_q21(y) as f64;
+            let got = -neg_exp2_q21(y) as f64;
             let excess = (got - want).abs() - want * 2f64.powi(-22);
             worst = worst.max(excess);
         }
         assert!(worst <= 1.0, "worst excess {worst} units of 2^-27");
-        assert_eq!(exp2_neg_q21(0), 1 << 27);
-        assert_eq!(exp2_neg_q21(EXP_CUT << FRAC), 0);
-        assert_eq!(exp2_neg_q21(u32::MAX), 0);
+        assert_eq!(neg_exp2_q21(0), -1 << 27);
+        assert_eq!(neg_exp2_q21(EXP_CUT << FRAC), 0);
+        assert_eq!(neg_exp2_q21(u32::MAX), 0);
     }
 
     /// xorshift64*: a small deterministic generator for the tests.
