@@ -492,4 +492,40 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn prepared_mixture_score_agrees_with_evaluate() {
+        use crate::mixture::{Component, GaussianMixture};
+        let comps = [
+            Component { weight: 0.25, mean: [-2.0, 1.0], std: [0.5, 0.3] },
+            Component { weight: 0.5, mean: [0.5, -0.7], std: [0.3, 1.5] },
+            Component { weight: 0.25, mean: [3.0, 0.1], std: [1.0, 0.2] },
+        ];
+        let gm = GaussianMixture::<2, 4>::new(1.0, &comps).unwrap();
+        for t in [0.0, 0.01, 0.3, 2.0] {
+            let p = gm.prepare::<I16F16>(t).unwrap();
+            let mut answered = 0;
+            for i in -40..=40 {
+                for j in -10..=10 {
+                    let x = [q16(i as f64 / 8.0), q16(j as f64 / 4.0)];
+                    let (s, st) = p.score(&x);
+                    let e = p.evaluate(&x);
+                    assert_eq!(st, e.status);
+                    // Both within C = 0.6 of the exact score: at most 2 LSB apart here.
+                    for (a, b) in s.iter().zip(e.score.iter()) {
+                        assert!((a.to_bits() - b.to_bits()).abs() <= 2, "t {t} x {x:?}: {s:?} vs {:?}", e.score);
+                    }
+                    let params = params::<2, 4>(
+                        &[0.25, 0.5, 0.25],
+                        &comps.map(|c| c.mean),
+                        &comps.map(|c| c.std.map(|sd| sd * sd + t)),
+                    );
+                    if FastScoreQ16::build(&params).score(&x).is_some() {
+                        answered += 1;
+                    }
+                }
+            }
+            assert!(answered > 81 * 21 / 2, "t {t}: {answered}");
+        }
+    }
 }
