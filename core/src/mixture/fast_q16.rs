@@ -74,8 +74,8 @@ const NEG_EXP2_64THS_Q29: [i32; 64] = [
     -271358526,
 ];
 
-/// `ln2 2^17`: `w = f ln2` in Q.38 for `f` in Q.21 is `f EXP2_LN2` (below 2^32).
-const EXP2_LN2: u32 = 90_852;
+/// `ln2` in Q0.32.
+const LN2_Q32: u32 = 2_977_044_472;
 
 /// `2 ln2` in Q2.30.
 const TWO_LN2_Q30: u32 = 1_488_522_236;
@@ -94,7 +94,8 @@ pub fn neg_exp2_q21(y: u32) -> i32 {
     let int = y >> FRAC;
     let k = ((y >> 15) & 63) as usize;
     let t = NEG_EXP2_64THS_Q29.get(k).copied().unwrap_or(0);
-    let w = (y & 0x7FFF).wrapping_mul(EXP2_LN2); // Q.38
+    // w = f ln2 in Q.38 (below 2^32), f = y mod 2^15 at the top of a word.
+    let w = ((y.wrapping_shl(17) as u64 * LN2_Q32 as u64) >> 32) as u32;
     let w2 = ((w as u64 * w as u64) >> 47) as u32; // w^2 / 2 in Q.30
                                                    // t (1 + dp) with dp = w^2 / 2 - w in Q.30: t / 4 + t dp / 2^32 in Q5.27, negative.
     let dp = w2.wrapping_sub(w >> 8) as i32;
@@ -252,8 +253,9 @@ impl<const D: usize, const K: usize> FastScore<I16F16, D, K> for FastScoreQ16<D,
         // 15 to 20 bits of sum, relative error below 2^-12), one Newton step.
         let y0 = u32::MAX.checked_div(sum >> 12)?;
         let y = y0.wrapping_shl(14);
-        let err = (1u64 << 58).wrapping_sub(sum as u64 * y as u64) as i64; // |err| < 2^46
-        let y1 = y.wrapping_add(mul_hi(y as i32, (err >> 26) as i32) as u32); // to 2^-24
+        // (2^58 - sum y) / 2^26, |.| < 2^20.
+        let err = (((sum as u64 * y as u64) >> 26) as u32).wrapping_neg() as i32;
+        let y1 = y.wrapping_add(mul_hi(y as i32, err) as u32); // to 2^-24
         let y3 = ((y1 as u64 * TWO_LN2_Q30 as u64) >> 32) as i64;
         Some(num.map(|a| {
             // a y3 / 2^32 = s 2^44, then Q16.16.
