@@ -29,8 +29,9 @@
 //! Outside, results saturate and [`Evaluation::status`] is [`Status::Saturated`].
 //!
 //! [`PreparedMixture::score`] for `I16F16` first tries a kernel in 32-bit integers
-//! ([`fast_q16`]: 32x32->64 products, about 60 Cortex-M3 instructions per component), which
-//! answers near the mixture with `C <= 1`; elsewhere the Q32.32 evaluation answers.
+//! ([`fast_q16`]: 32x32->64 products; on a Cortex-M3 about 50 instructions per component
+//! and 80 per call), which answers near the mixture with `C <= 1`; elsewhere the Q32.32
+//! evaluation answers.
 
 pub mod fast;
 pub mod fast_f32;

@@ -464,6 +464,7 @@ mod tests {
         // Standard deviation below 1/16, mean beyond the range, too many components.
         let tiny = params::<1, 4>(&[0.5, 0.5], &[[0.0], [1.0]], &[[1e-4], [1.0]]);
         assert_eq!(FastScoreQ16::build(&tiny).len, 0);
+        assert!(FastScoreQ16::build(&tiny).score(&[q16(0.5)]).is_none());
         let huge = params::<1, 4>(&[0.5, 0.5], &[[70000.0], [1.0]], &[[1.0], [1.0]]);
         assert_eq!(FastScoreQ16::build(&huge).len, 0);
         let many = params::<1, 40>(&[1.0; 40], &[[0.0]; 40], &[[1.0]; 40]);
