@@ -96,8 +96,9 @@ pub fn neg_exp2_q21(y: u32) -> i32 {
     let t = NEG_EXP2_64THS_Q29.get(k).copied().unwrap_or(0);
     // w = f ln2 in Q.38 (below 2^32), f = y mod 2^15 at the top of a word.
     let w = ((y.wrapping_shl(17) as u64 * LN2_Q32 as u64) >> 32) as u32;
-    let w2 = ((w as u64 * w as u64) >> 47) as u32; // w^2 / 2 in Q.30
-                                                   // t (1 + dp) with dp = w^2 / 2 - w in Q.30: t / 4 + t dp / 2^32 in Q5.27, negative.
+    // w^2 / 2 in Q.30.
+    let w2 = ((w as u64 * w as u64) >> 47) as u32;
+    // t (1 + dp) with dp = w^2 / 2 - w in Q.30: t / 4 + t dp / 2^32 in Q5.27, negative.
     let dp = w2.wrapping_sub(w >> 8) as i32;
     let v = mul_hi(t, dp).wrapping_add(t >> 2);
     v.wrapping_shr(int)
