@@ -378,12 +378,12 @@ mod tests {
             let k = 1 + (rng.next() % 8) as usize;
             let centre: [f64; D] = core::array::from_fn(|_| rng.range(-1000.0, 1000.0));
             let spread = rng.log_range(1.0 / 16.0, 256.0);
-            let s2t = if rng.next().is_multiple_of(4) { 0.0 } else { rng.log_range(1e-3, 4096.0) };
+            let s2t = if rng.next() & 3 == 0 { 0.0 } else { rng.log_range(1e-3, 4096.0) };
             let mut w = Vec::new();
             let mut mean = Vec::new();
             let mut var = Vec::new();
             for _ in 0..k {
-                w.push(if rng.next().is_multiple_of(8) { 1e-9 } else { rng.range(0.05, 1.0) });
+                w.push(if rng.next() & 7 == 0 { 1e-9 } else { rng.range(0.05, 1.0) });
                 mean.push(core::array::from_fn(|d| (centre[d] + spread * rng.range(-1.0, 1.0)).clamp(-1024.0, 1024.0)));
                 var.push(core::array::from_fn(|_| {
                     let sd = rng.log_range(1.0 / 16.0, 64.0);
