@@ -22,6 +22,7 @@ use fixed::types::{I16F16, I8F24};
 use crate::fixed_math;
 use crate::mixture::fast::{FastScore, NoFastScore};
 use crate::mixture::fast_f32::FastScoreF32;
+use crate::mixture::fast_q16::FastScoreQ16;
 use crate::wide::{DoubleF64, WideReal};
 use crate::Status;
 
@@ -436,7 +437,7 @@ macro_rules! fixed_scalar {
     };
 }
 
-fixed_scalar!(I16F16, "i16f16", 16, 1.0 / 65536.0, NoFastScore);
+fixed_scalar!(I16F16, "i16f16", 16, 1.0 / 65536.0, FastScoreQ16);
 fixed_scalar!(I8F24, "i8f24", 24, 1.0 / 16_777_216.0, NoFastScore);
 
 #[cfg(test)]

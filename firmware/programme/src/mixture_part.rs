@@ -44,7 +44,7 @@ const POINTS_1D: [(f64, f64); 8] =
 const POINTS_2D: [(f64, f64, f64); 4] = [(0.0, -1.0, 2.0), (0.2, 2.0, -1.0), (1.0, 0.0, 0.0), (0.5, -8.0, 9.5)];
 
 #[inline(never)]
-fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, name: [&'static str; 4]) {
+fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, name: [&'static str; 5]) {
     for (i, &(t, x)) in POINTS_1D.iter().enumerate() {
         let i = i as u32;
         let (xs, _) = T::from_f64(black_box(x));
@@ -54,8 +54,10 @@ fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>,
                 out.item32(name[0], i, e.log_density.bits());
                 out.item32(name[1], i, e.score[0].bits());
                 out.item32(name[2], i, status_bits(e.status));
-                // `score` alone: the type's fast kernel where it answers.
-                out.item32(name[3], i, p.score(&[xs]).0[0].bits());
+                // score() alone: the type's fast kernel where it answers.
+                let (s, st) = p.score(&[xs]);
+                out.item32(name[3], i, s[0].bits());
+                out.item32(name[4], i, status_bits(st));
             }
             Err(_) => out.item32(name[2], i, 2),
         }
@@ -63,7 +65,7 @@ fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>,
 }
 
 #[inline(never)]
-fn eval_2d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<2, 4>, name: [&'static str; 6]) {
+fn eval_2d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<2, 4>, name: [&'static str; 7]) {
     for (i, &(t, x0, x1)) in POINTS_2D.iter().enumerate() {
         let i = i as u32;
         let x = [T::from_f64(black_box(x0)).0, T::from_f64(black_box(x1)).0];
@@ -74,18 +76,21 @@ fn eval_2d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<2, 4>,
                 out.item32(name[1], i, e.score[0].bits());
                 out.item32(name[2], i, e.score[1].bits());
                 out.item32(name[3], i, status_bits(e.status));
-                let (s, _) = p.score(&x);
+                // score() alone: the type's fast kernel where it answers.
+                let (s, st) = p.score(&x);
                 out.item32(name[4], i, s[0].bits());
                 out.item32(name[5], i, s[1].bits());
+                out.item32(name[6], i, status_bits(st));
             }
             Err(_) => out.item32(name[3], i, 2),
         }
     }
 }
 
-/// Result names of the 1-D mixture in `I16F16`: log-density, score, status, score alone.
-const MIX1_I16F16_NAMES: [&str; 4] =
-    ["mix1.i16f16.logp", "mix1.i16f16.score", "mix1.i16f16.status", "mix1.i16f16.scorefn"];
+/// Result names of the 1-D mixture in `I16F16`: log-density, score, status of evaluate(),
+/// then score and status of score().
+const MIX1_I16F16_NAMES: [&str; 5] =
+    ["mix1.i16f16.logp", "mix1.i16f16.score", "mix1.i16f16.status", "mix1.i16f16.fast", "mix1.i16f16.fast_status"];
 
 /// The mixture results of the application image: `I16F16`, 1-D.
 pub fn run_app<S: Sink>(out: &mut S) {
@@ -99,12 +104,22 @@ pub fn run_app<S: Sink>(out: &mut S) {
 pub fn run<S: Sink>(out: &mut S) {
     match default_mixture() {
         Some(gm) => {
-            eval_1d::<f32, S>(out, &gm, ["mix1.f32.logp", "mix1.f32.score", "mix1.f32.status", "mix1.f32.scorefn"]);
+            eval_1d::<f32, S>(
+                out,
+                &gm,
+                ["mix1.f32.logp", "mix1.f32.score", "mix1.f32.status", "mix1.f32.fast", "mix1.f32.fast_status"],
+            );
             eval_1d::<I16F16, S>(out, &gm, MIX1_I16F16_NAMES);
             eval_1d::<I8F24, S>(
                 out,
                 &gm,
-                ["mix1.i8f24.logp", "mix1.i8f24.score", "mix1.i8f24.status", "mix1.i8f24.scorefn"],
+                [
+                    "mix1.i8f24.logp",
+                    "mix1.i8f24.score",
+                    "mix1.i8f24.status",
+                    "mix1.i8f24.fast",
+                    "mix1.i8f24.fast_status",
+                ],
             );
         }
         None => out.u32("mix1.invalid", 1),
@@ -119,8 +134,9 @@ pub fn run<S: Sink>(out: &mut S) {
                     "mix2.f32.score0",
                     "mix2.f32.score1",
                     "mix2.f32.status",
-                    "mix2.f32.scorefn0",
-                    "mix2.f32.scorefn1",
+                    "mix2.f32.fast0",
+                    "mix2.f32.fast1",
+                    "mix2.f32.fast_status",
                 ],
             );
             eval_2d::<I16F16, S>(
@@ -131,8 +147,9 @@ pub fn run<S: Sink>(out: &mut S) {
                     "mix2.i16f16.score0",
                     "mix2.i16f16.score1",
                     "mix2.i16f16.status",
-                    "mix2.i16f16.scorefn0",
-                    "mix2.i16f16.scorefn1",
+                    "mix2.i16f16.fast0",
+                    "mix2.i16f16.fast1",
+                    "mix2.i16f16.fast_status",
                 ],
             );
             eval_2d::<I8F24, S>(
@@ -143,8 +160,9 @@ pub fn run<S: Sink>(out: &mut S) {
                     "mix2.i8f24.score0",
                     "mix2.i8f24.score1",
                     "mix2.i8f24.status",
-                    "mix2.i8f24.scorefn0",
-                    "mix2.i8f24.scorefn1",
+                    "mix2.i8f24.fast0",
+                    "mix2.i8f24.fast1",
+                    "mix2.i8f24.fast_status",
                 ],
             );
         }
