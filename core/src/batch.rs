@@ -12,7 +12,7 @@
 //! For `f32` the points are processed in blocks of [`LANES`] in structure-of-arrays form, in
 //! straight-line loops over the lanes that the compiler turns into SIMD code (SSE2 on any
 //! x86-64, wider with `-C target-cpu`). It follows the scalar path of
-//! [`PreparedMixture`](crate::mixture::PreparedMixture) operation for operation — each
+//! [`PreparedMixture`] operation for operation — each
 //! component's log-likelihood `a_j`, `x - mu` and `(x - mu)/v` are formed in `f64` (the
 //! `f32` type's wide type, which is what meets the accuracy bounds in the tails), the
 //! softmax and the sums in `f32` — except for two functions: `exp` is the polynomial
