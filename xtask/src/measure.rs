@@ -121,26 +121,32 @@ fn to_json(rows: &[Row]) -> String {
     out
 }
 
+/// The image rows with their cells: image name, sizes, stack high-water mark as text
+/// (`>=` when the painted stack was used up), the board's RAM.
+fn image_rows(rows: &[Row]) -> impl Iterator<Item = (&Row, &str, Sizes, String, u64)> {
+    rows.iter().filter_map(|r| {
+        let (sizes, stack, capped) = r.image.as_ref()?;
+        let board = firmware::board(r.target).map(|b| b.ram).unwrap_or(0);
+        let stack = match stack {
+            Some(v) if *capped => format!(">={v}"),
+            Some(v) => v.to_string(),
+            None => "n/a".into(),
+        };
+        Some((r, r.scalar.as_deref().unwrap_or("test"), *sizes, stack, board))
+    })
+}
+
 fn print_tables(rows: &[Row]) {
     println!("Images (flash = code + rodata + .data initialisers; RAM = statics; stack = high-water mark)");
     println!(
         "{:<30} {:<11} {:<6} {:>9} {:>9} {:>9} {:>10}",
         "target", "board", "image", "flash", "ram", "stack", "board ram"
     );
-    for r in rows {
-        if let Some((s, stack, capped)) = &r.image {
-            let board = firmware::board(r.target).map(|b| b.ram).unwrap_or(0);
-            let stack = match stack {
-                Some(v) if *capped => format!(">={v}"),
-                Some(v) => v.to_string(),
-                None => "?".into(),
-            };
-            let image = r.scalar.as_deref().unwrap_or("test");
-            println!(
-                "{:<30} {:<11} {:<6} {:>9} {:>9} {:>9} {:>10}",
-                r.target, r.board, image, s.flash, s.ram, stack, board
-            );
-        }
+    for (r, image, s, stack, board) in image_rows(rows) {
+        println!(
+            "{:<30} {:<11} {:<6} {:>9} {:>9} {:>9} {:>10}",
+            r.target, r.board, image, s.flash, s.ram, stack, board
+        );
     }
     println!();
     println!("Instructions per call (counted under QEMU -icount shift=0: instructions under emulation, not cycles on silicon)");
@@ -199,18 +205,8 @@ fn to_markdown(rows: &[Row]) -> String {
     let mut out = String::new();
     out.push_str("| target | board | image | flash (bytes) | static RAM (bytes) | stack high-water (bytes) | board RAM (bytes) |\n");
     out.push_str("|---|---|---|---:|---:|---:|---:|\n");
-    for r in rows {
-        if let Some((s, stack, capped)) = &r.image {
-            let board = firmware::board(r.target).map(|b| b.ram).unwrap_or(0);
-            let stack = match stack {
-                Some(v) if *capped => format!(">={v}"),
-                Some(v) => v.to_string(),
-                None => "n/a".into(),
-            };
-            let image = r.scalar.as_deref().unwrap_or("test");
-            let _ =
-                writeln!(out, "| {} | {} | {image} | {} | {} | {stack} | {board} |", r.target, r.board, s.flash, s.ram);
-        }
+    for (r, image, s, stack, board) in image_rows(rows) {
+        let _ = writeln!(out, "| {} | {} | {image} | {} | {} | {stack} | {board} |", r.target, r.board, s.flash, s.ram);
     }
     let mut targets: Vec<&str> = Vec::new();
     let mut keys: Vec<(String, String, u32, u32)> = Vec::new();
