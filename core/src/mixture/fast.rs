@@ -1,4 +1,5 @@
-//! Fast score kernels, one per scalar type, tried first by [`PreparedMixture::score`].
+//! Fast score kernels, one per scalar type, tried first by [`PreparedMixture::score`] (and,
+//! where the kernel has one, by [`PreparedMixture::log_density`]).
 //!
 //! A kernel works in the scalar's own width (`f32` arithmetic for `f32`, 32-bit integers
 //! for `I16F16`) and answers only where that width is enough for the accuracy the
@@ -9,6 +10,7 @@
 //! target.
 //!
 //! [`PreparedMixture::score`]: super::PreparedMixture::score
+//! [`PreparedMixture::log_density`]: super::PreparedMixture::log_density
 
 use core::fmt::Debug;
 
@@ -34,6 +36,12 @@ pub trait FastScore<S, const D: usize, const K: usize>: Clone + Debug {
     fn build(params: &ExactParams<D, K>) -> Self;
     /// The score at `x`, or `None` where the general evaluation must answer.
     fn score(&self, x: &[S; D]) -> Option<[S; D]>;
+    /// The log-density at `x`, or `None` where the general evaluation must answer (the
+    /// default: no fast log-density).
+    #[inline(always)]
+    fn log_density(&self, _x: &[S; D]) -> Option<S> {
+        None
+    }
 }
 
 /// No fast kernel: the general evaluation always answers (`f64`, `I8F24`).

@@ -44,7 +44,7 @@ const POINTS_1D: [(f64, f64); 8] =
 const POINTS_2D: [(f64, f64, f64); 4] = [(0.0, -1.0, 2.0), (0.2, 2.0, -1.0), (1.0, 0.0, 0.0), (0.5, -8.0, 9.5)];
 
 #[inline(never)]
-fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, name: [&'static str; 5]) {
+fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, name: [&'static str; 6]) {
     for (i, &(t, x)) in POINTS_1D.iter().enumerate() {
         let i = i as u32;
         let (xs, _) = T::from_f64(black_box(x));
@@ -58,6 +58,8 @@ fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>,
                 let (s, st) = p.score(&[xs]);
                 out.item32(name[3], i, s[0].bits());
                 out.item32(name[4], i, status_bits(st));
+                // log_density() alone: the f32 kernel has one too.
+                out.item32(name[5], i, p.log_density(&[xs]).0.bits());
             }
             Err(_) => out.item32(name[2], i, 2),
         }
@@ -65,7 +67,7 @@ fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>,
 }
 
 #[inline(never)]
-fn eval_2d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<2, 4>, name: [&'static str; 7]) {
+fn eval_2d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<2, 4>, name: [&'static str; 8]) {
     for (i, &(t, x0, x1)) in POINTS_2D.iter().enumerate() {
         let i = i as u32;
         let x = [T::from_f64(black_box(x0)).0, T::from_f64(black_box(x1)).0];
@@ -81,6 +83,7 @@ fn eval_2d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<2, 4>,
                 out.item32(name[4], i, s[0].bits());
                 out.item32(name[5], i, s[1].bits());
                 out.item32(name[6], i, status_bits(st));
+                out.item32(name[7], i, p.log_density(&x).0.bits());
             }
             Err(_) => out.item32(name[3], i, 2),
         }
@@ -88,9 +91,15 @@ fn eval_2d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<2, 4>,
 }
 
 /// Result names of the 1-D mixture in `I16F16`: log-density, score, status of evaluate(),
-/// then score and status of score().
-const MIX1_I16F16_NAMES: [&str; 5] =
-    ["mix1.i16f16.logp", "mix1.i16f16.score", "mix1.i16f16.status", "mix1.i16f16.fast", "mix1.i16f16.fast_status"];
+/// then score and status of score(), and log_density().
+const MIX1_I16F16_NAMES: [&str; 6] = [
+    "mix1.i16f16.logp",
+    "mix1.i16f16.score",
+    "mix1.i16f16.status",
+    "mix1.i16f16.fast",
+    "mix1.i16f16.fast_status",
+    "mix1.i16f16.fast_logp",
+];
 
 /// The mixture results of the application image: `I16F16`, 1-D.
 pub fn run_app<S: Sink>(out: &mut S) {
@@ -107,7 +116,14 @@ pub fn run<S: Sink>(out: &mut S) {
             eval_1d::<f32, S>(
                 out,
                 &gm,
-                ["mix1.f32.logp", "mix1.f32.score", "mix1.f32.status", "mix1.f32.fast", "mix1.f32.fast_status"],
+                [
+                    "mix1.f32.logp",
+                    "mix1.f32.score",
+                    "mix1.f32.status",
+                    "mix1.f32.fast",
+                    "mix1.f32.fast_status",
+                    "mix1.f32.fast_logp",
+                ],
             );
             eval_1d::<I16F16, S>(out, &gm, MIX1_I16F16_NAMES);
             eval_1d::<I8F24, S>(
@@ -119,6 +135,7 @@ pub fn run<S: Sink>(out: &mut S) {
                     "mix1.i8f24.status",
                     "mix1.i8f24.fast",
                     "mix1.i8f24.fast_status",
+                    "mix1.i8f24.fast_logp",
                 ],
             );
         }
@@ -137,6 +154,7 @@ pub fn run<S: Sink>(out: &mut S) {
                     "mix2.f32.fast0",
                     "mix2.f32.fast1",
                     "mix2.f32.fast_status",
+                    "mix2.f32.fast_logp",
                 ],
             );
             eval_2d::<I16F16, S>(
@@ -150,6 +168,7 @@ pub fn run<S: Sink>(out: &mut S) {
                     "mix2.i16f16.fast0",
                     "mix2.i16f16.fast1",
                     "mix2.i16f16.fast_status",
+                    "mix2.i16f16.fast_logp",
                 ],
             );
             eval_2d::<I8F24, S>(
@@ -163,6 +182,7 @@ pub fn run<S: Sink>(out: &mut S) {
                     "mix2.i8f24.fast0",
                     "mix2.i8f24.fast1",
                     "mix2.i8f24.fast_status",
+                    "mix2.i8f24.fast_logp",
                 ],
             );
         }

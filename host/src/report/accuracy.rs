@@ -205,10 +205,19 @@ fn measure_generic<S: Scalar, const D: usize, const K: usize>(
             let prepared = source.prepared(p.t).expect("probe times are valid");
             let (x, in_status) = to_scalar_point::<S, D>(&p.x);
             let e = prepared.evaluate(&x);
-            // `score` may answer through the type's fast kernel: both are measured, and the
-            // worse counts.
+            // `score` and `log_density` may answer through the type's fast kernel: they are
+            // measured besides `evaluate`, and the worse counts.
             let (fast_score, fast_status) = prepared.score(&x);
-            let log_density = r.log_density.error_of(e.log_density.to_f64());
+            let (fast_logp, fast_logp_status) = prepared.log_density(&x);
+            let log_density = {
+                let (a, b) =
+                    (r.log_density.error_of(e.log_density.to_f64()), r.log_density.error_of(fast_logp.to_f64()));
+                if b.abs() > a.abs() {
+                    b
+                } else {
+                    a
+                }
+            };
             let errors =
                 |s: &[S; D]| -> Vec<f64> { s.iter().zip(&r.score).map(|(v, rs)| rs.error_of(v.to_f64())).collect() };
             let c_of = |errs: &[f64]| {
@@ -231,7 +240,7 @@ fn measure_generic<S: Scalar, const D: usize, const K: usize>(
                 score,
                 c_log_density,
                 c_score,
-                saturated: !e.status.and(fast_status).and(in_status).is_ok(),
+                saturated: !e.status.and(fast_status).and(fast_logp_status).and(in_status).is_ok(),
             }
         })
         .collect()
