@@ -100,10 +100,10 @@ impl<const D: usize, const K: usize> FastScoreF32<D, K> {
     #[inline(always)]
     fn softmax<const SCORE: bool>(&self, x: &[f32; D]) -> Option<(f32, f32, [f32; D])> {
         let (first, rest) = self.rows.get(..self.len)?.split_first()?;
-        let (mut m, mut acc) = first.terms::<SCORE>(x);
+        let (mut m, mut acc) = first.terms(x);
         let mut sum = 1.0f32;
         for row in rest {
-            let (a, z) = row.terms::<SCORE>(x);
+            let (a, z) = row.terms(x);
             if a > m {
                 let s = if m - a > -CUTOFF { exp_nonpos_f32(m - a) } else { 0.0 };
                 sum = sum * s + 1.0;
@@ -132,9 +132,9 @@ impl<const D: usize, const K: usize> FastScoreF32<D, K> {
 }
 
 impl<const D: usize> Row<D> {
-    /// `(a_j, z_j)` at `x` (`z_j` only if `SCORE`: the compiler drops the stores otherwise).
+    /// `(a_j, z_j)` at `x`.
     #[inline(always)]
-    fn terms<const SCORE: bool>(&self, x: &[f32; D]) -> (f32, [f32; D]) {
+    fn terms(&self, x: &[f32; D]) -> (f32, [f32; D]) {
         let mut z = [0.0f32; D];
         // -0.0 + v is v for every v: the compiler drops the first addition.
         let mut q_half = -0.0f32;
