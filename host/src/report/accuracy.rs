@@ -189,6 +189,15 @@ impl ProbeSet {
     }
 }
 
+/// The larger in magnitude of two errors; NaN counts as the largest (it must show).
+fn worse(a: f64, b: f64) -> f64 {
+    if a.is_nan() || (!b.is_nan() && a.abs() >= b.abs()) {
+        a
+    } else {
+        b
+    }
+}
+
 fn measure_generic<S: Scalar, const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     probes: &[Probe],
@@ -209,29 +218,16 @@ fn measure_generic<S: Scalar, const D: usize, const K: usize>(
             // measured besides `evaluate`, and the worse counts.
             let (fast_score, fast_status) = prepared.score(&x);
             let (fast_logp, fast_logp_status) = prepared.log_density(&x);
-            let log_density = {
-                let (a, b) =
-                    (r.log_density.error_of(e.log_density.to_f64()), r.log_density.error_of(fast_logp.to_f64()));
-                if b.abs() > a.abs() {
-                    b
-                } else {
-                    a
-                }
-            };
-            let errors =
-                |s: &[S; D]| -> Vec<f64> { s.iter().zip(&r.score).map(|(v, rs)| rs.error_of(v.to_f64())).collect() };
-            let c_of = |errs: &[f64]| {
-                errs.iter().zip(&r.score_scale).map(|(err, scale)| err.abs() / (u * (1.0 + scale))).fold(0.0, f64::max)
-            };
-            let (general, fast) = (errors(&e.score), errors(&fast_score));
+            let log_density =
+                worse(r.log_density.error_of(e.log_density.to_f64()), r.log_density.error_of(fast_logp.to_f64()));
             let c_log_density = log_density.abs() / (u * (1.0 + r.log_density.hi.abs()));
-            let (score, c_score) = if c_of(&fast) > c_of(&general) {
-                let c = c_of(&fast);
-                (fast, c)
-            } else {
-                let c = c_of(&general);
-                (general, c)
+            let score_errors = |s: &[S; D]| -> (Vec<f64>, f64) {
+                let errs: Vec<f64> = s.iter().zip(&r.score).map(|(v, rs)| rs.error_of(v.to_f64())).collect();
+                let c = errs.iter().zip(&r.score_scale).map(|(err, sc)| err.abs() / (u * (1.0 + sc))).fold(0.0, worse);
+                (errs, c)
             };
+            let (general, fast) = (score_errors(&e.score), score_errors(&fast_score));
+            let (score, c_score) = if worse(general.1, fast.1) == general.1 { general } else { fast };
             PointError {
                 t: p.t,
                 x0: p.x[0],
@@ -276,16 +272,17 @@ pub fn summarise(errors: &[PointError]) -> Summary {
             s.saturated += 1;
             continue;
         }
-        s.max_log_density = s.max_log_density.max(e.log_density.abs());
+        s.max_log_density = worse(s.max_log_density, e.log_density.abs());
         sq_l += e.log_density * e.log_density;
         n_l += 1;
         for v in &e.score {
-            s.max_score = s.max_score.max(v.abs());
+            s.max_score = worse(s.max_score, v.abs());
             sq_s += v * v;
             n_s += 1;
         }
-        s.c_log_density = s.c_log_density.max(e.c_log_density);
-        s.c_score = s.c_score.max(e.c_score);
+        // NaN shows (f64::max would drop it).
+        s.c_log_density = worse(s.c_log_density, e.c_log_density);
+        s.c_score = worse(s.c_score, e.c_score);
     }
     s.rms_log_density = (sq_l / n_l.max(1) as f64).sqrt();
     s.rms_score = (sq_s / n_s.max(1) as f64).sqrt();
