@@ -1,5 +1,5 @@
-//! The `I16F16` fast score kernel: 32-bit integers and 32x32->64 products only (one
-//! `SMULL`/`UMULL`/`SMLAL` each on Cortex-M3), for points near the mixture.
+//! The `I16F16` fast score and log-density kernel: 32-bit integers and 32x32->64 products
+//! only (one `SMULL`/`UMULL`/`SMLAL` each on Cortex-M3), for points near the mixture.
 //!
 //! Log-likelihoods are in base 2 (units of `log2`), unsigned Q11.21, counted downwards:
 //! `b_j = L_j + sum_d (x_d - mu_jd)^2 log2(e) / (2 v_jd) >= 0`, with `L_j >= 0` the
@@ -13,7 +13,11 @@
 //!
 //! With `b_min = min_j b_j`, the score is `-2 ln2 sum_j 2^(b_min - b_j) z'_j / sum_j
 //! 2^(b_min - b_j)` ([`neg_exp2_q21`], Q5.27 weights, 64-bit numerator), divided once by a
-//! `UDIV` estimate of the reciprocal and one Newton step.
+//! `UDIV` estimate of the reciprocal and one Newton step. The log-density shares the pass
+//! that gives `b_min` and the sum (without the `z'` products and the numerators):
+//! `log p = top - ln2 b_min + ln(sum / 2^27)`, `top = max_j log_norm_j` stored in Q.32,
+//! [`ln_q32`] (CLZ, a 64-entry table, a cubic; error below `2^-28`), all in Q.32 and rounded
+//! once to `I16F16`.
 //!
 //! The kernel leaves out components whose normaliser is more than 44 below the largest (at
 //! build) and components at an offset of 8 or more scaled standard deviations (`b_j >= 46`),
@@ -28,7 +32,11 @@
 //! Over the documented `I16F16` domain (module [`crate::mixture`]) the score error is at
 //! most `C u (1 + max_j |x_d - mu_jd| / v_jd)`, `u = 2^-16`, with `C <= 1` measured by this
 //! module's tests (rounding to `I16F16` alone is `C = 0.5`). The result is always
-//! representable: `|s| < 512`.
+//! representable: `|s| < 512`. The log-density error is at most `C u (1 + |log p|)` with
+//! `C <= 0.5` measured: to the rounding (`u / 2`) the arithmetic adds at most about
+//! `D 2^-21 + K 2^-24` absolute (the `b_j` to `2^-21` per dimension, the weights and the
+//! logarithm to `2^-22` relative, weights dropped below `2^-24` each). It answers where the
+//! score does, except where `|log p|` would reach `32768 - 2^-8` or `|top| >= 2^20`.
 
 use fixed::types::I16F16;
 use heapless::Vec;
@@ -307,9 +315,10 @@ impl<const D: usize, const K: usize> FastScoreQ16<D, K> {
         let mut b_min = u32::MAX;
         let mut any_far = false;
         let rows = self.rows.get(..self.len)?;
-        'rows: for row in rows {
+        for row in rows {
             let mut b = row.l;
             let mut z = [0i32; D];
+            let mut far = false;
             for ((xd, dim), zd) in x.iter().zip(row.dims.iter()).zip(z.iter_mut()) {
                 // Exact in 64 bits; |n| < 8 (Q3.28) or the component is too far.
                 let n64 = (xd.to_bits() as i64 * dim.p as i64).wrapping_add(dim.c);
@@ -324,10 +333,11 @@ impl<const D: usize, const K: usize> FastScoreQ16<D, K> {
                     *zd = mul_hi(y, dim.m);
                 }
                 // Checked after the products, which then stay 32x32 bits.
-                if n64 != n as i64 {
-                    any_far = true;
-                    continue 'rows;
-                }
+                far |= n64 != n as i64;
+            }
+            if far {
+                any_far = true;
+                continue;
             }
             b_min = b_min.min(b);
             if near.push((b, z)).is_err() {
