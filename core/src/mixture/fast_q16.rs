@@ -332,8 +332,12 @@ impl<const D: usize, const K: usize> FastScoreQ16<D, K> {
                 if SCORE {
                     *zd = mul_hi(y, dim.m);
                 }
-                // Checked after the products, which then stay 32x32 bits.
+                // Checked after the products, which then stay 32x32 bits; in one dimension
+                // after the loop (which then unrolls, 13 instructions fewer on Cortex-M3).
                 far |= n64 != n as i64;
+                if D > 1 && far {
+                    break;
+                }
             }
             if far {
                 any_far = true;
@@ -648,6 +652,24 @@ mod tests {
         assert_eq!(kernel.len, 1);
         assert!(c_at(&light, &kernel, &[q16(0.25)]).unwrap() <= 1.0);
         assert!(c_logp_at(&light, &kernel, &[q16(0.25)]).unwrap() <= 1.0);
+    }
+
+    #[test]
+    fn log_density_declines_beyond_the_range_of_i16f16() {
+        // One component with many wide dimensions: log p at the mean is
+        // -D/2 ln(2 pi v), -26 628 for D = 3000 (answered) and -35 504 for D = 4000 (not).
+        fn at_mean<const D: usize>() -> (Option<f64>, f64) {
+            let p = std::boxed::Box::new(params::<D, 1>(&[1.0], &[[0.5; D]], &[[8.0e6; D]]));
+            let kernel = std::boxed::Box::new(FastScoreQ16::build(&p));
+            let x = [q16(0.5); D];
+            (kernel.log_density(&x).map(|v| v.to_num::<f64>()), exact_log_density(&p, &[0.5; D]))
+        }
+        let (got, want) = at_mean::<3000>();
+        let got = got.expect("in range");
+        assert!((got - want).abs() <= U * (1.0 + want.abs()), "{got} vs {want}");
+        let (got, want) = at_mean::<4000>();
+        assert!(want < -32768.0);
+        assert!(got.is_none(), "{got:?}");
     }
 
     #[test]
