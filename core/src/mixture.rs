@@ -39,7 +39,8 @@
 //! * `I16F16` ([`fast_q16`]): 32-bit integers and 32x32->64 products; it answers within 8
 //!   scaled standard deviations, with `C <= 1` measured; about 50 instructions per component
 //!   and 80 per call on a Cortex-M3. It also gives [`PreparedMixture::log_density`] at the
-//!   same points (`C <= 0.5` measured, a table logarithm of the weight sum in Q.32).
+//!   same points (`C <= 0.5` measured, a table logarithm of the weight sum in Q.32; about
+//!   290 instructions per call for `K = 4`, `D = 1` on a Cortex-M3, 6368 without it).
 //!
 //! Both are deterministic, so `score` and `log_density` give the same bits on every target;
 //! they may differ from those of [`PreparedMixture::evaluate`] in the last bits, within the
