@@ -38,10 +38,13 @@
 //!   Cortex-M4F. It also gives [`PreparedMixture::log_density`] (`C <= 2.2` measured).
 //! * `I16F16` ([`fast_q16`]): 32-bit integers and 32x32->64 products; it answers within 8
 //!   scaled standard deviations, with `C <= 1` measured; about 50 instructions per component
-//!   and 80 per call on a Cortex-M3.
+//!   and 80 per call on a Cortex-M3. It also gives [`PreparedMixture::log_density`] at the
+//!   same points (`C <= 0.5` measured, a table logarithm of the weight sum in Q.32; about
+//!   290 instructions per call for `K = 4`, `D = 1` on a Cortex-M3, 6368 without it).
 //!
-//! Both are deterministic, so `score` gives the same bits on every target; it may differ
-//! from the score of [`PreparedMixture::evaluate`] in the last bits, within the same bound.
+//! Both are deterministic, so `score` and `log_density` give the same bits on every target;
+//! they may differ from those of [`PreparedMixture::evaluate`] in the last bits, within the
+//! same bound.
 
 pub mod fast;
 pub mod fast_f32;
@@ -378,8 +381,8 @@ impl<S: Scalar, const D: usize, const K: usize> PreparedMixture<S, D, K> {
 
     /// The log-density at `x` only (skips the score sums).
     ///
-    /// Near the mixture the `f32` kernel answers ([`fast`]), within the same error bound as
-    /// [`PreparedMixture::evaluate`].
+    /// Near the mixture the `f32` and `I16F16` kernels answer ([`fast`]), within the same
+    /// error bound as [`PreparedMixture::evaluate`].
     pub fn log_density(&self, x: &[S; D]) -> (S, Status) {
         if let Some(v) = self.fast.log_density(x) {
             return (v, Status::Ok);

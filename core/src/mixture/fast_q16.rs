@@ -1,5 +1,5 @@
-//! The `I16F16` fast score kernel: 32-bit integers and 32x32->64 products only (one
-//! `SMULL`/`UMULL`/`SMLAL` each on Cortex-M3), for points near the mixture.
+//! The `I16F16` fast score and log-density kernel: 32-bit integers and 32x32->64 products
+//! only (one `SMULL`/`UMULL`/`SMLAL` each on Cortex-M3), for points near the mixture.
 //!
 //! Log-likelihoods are in base 2 (units of `log2`), unsigned Q11.21, counted downwards:
 //! `b_j = L_j + sum_d (x_d - mu_jd)^2 log2(e) / (2 v_jd) >= 0`, with `L_j >= 0` the
@@ -13,7 +13,11 @@
 //!
 //! With `b_min = min_j b_j`, the score is `-2 ln2 sum_j 2^(b_min - b_j) z'_j / sum_j
 //! 2^(b_min - b_j)` ([`neg_exp2_q21`], Q5.27 weights, 64-bit numerator), divided once by a
-//! `UDIV` estimate of the reciprocal and one Newton step.
+//! `UDIV` estimate of the reciprocal and one Newton step. The log-density shares the pass
+//! that gives `b_min` and the sum (without the `z'` products and the numerators):
+//! `log p = top - ln2 b_min + ln(sum / 2^27)`, `top = max_j log_norm_j` stored in Q.32,
+//! [`ln_q32`] (CLZ, a 64-entry table, a cubic; error below `2^-28`), all in Q.32 and rounded
+//! once to `I16F16`.
 //!
 //! The kernel leaves out components whose normaliser is more than 44 below the largest (at
 //! build) and components at an offset of 8 or more scaled standard deviations (`b_j >= 46`),
@@ -28,12 +32,20 @@
 //! Over the documented `I16F16` domain (module [`crate::mixture`]) the score error is at
 //! most `C u (1 + max_j |x_d - mu_jd| / v_jd)`, `u = 2^-16`, with `C <= 1` measured by this
 //! module's tests (rounding to `I16F16` alone is `C = 0.5`). The result is always
-//! representable: `|s| < 512`.
+//! representable: `|s| < 512`. The log-density error is at most `C u (1 + |log p|)` with
+//! `C <= 0.5` measured: to the rounding (`u / 2`) the arithmetic adds at most about
+//! `D 2^-21 + K 2^-24` absolute (the `b_j` to `2^-21` per dimension, the weights and the
+//! logarithm to `2^-22` relative, weights dropped below `2^-24` each). It answers where the
+//! score does, except where `|log p|` would reach `32768 - 2^-8` or `|top| >= 2^20`.
 
 use fixed::types::I16F16;
 use heapless::Vec;
 
 use super::fast::{ExactParams, FastScore};
+
+/// The kernel's log-density answers below `2^31 - 2^8` in magnitude (Q16.16 bits), i.e.
+/// `|log p| < 32768 - 2^-8`.
+const MAX_LOG_DENSITY_BITS: u64 = (1 << 31) - (1 << 8);
 
 /// Fraction bits of the base-2 log-likelihoods `b_j`.
 const FRAC: u32 = 21;
@@ -74,6 +86,27 @@ const NEG_EXP2_64THS_Q29: [i32; 64] = [
     -271358526,
 ];
 
+/// `r_i = 2^10 / (1 + (i + 1/2) / 64)`, rounded: `m r_i / 2^10` is within `2^-6.9` of 1 for `m`
+/// in `[1 + i/64, 1 + (i+1)/64)` (see [`ln_q32`]).
+const LN_RECIP_1024THS: [u16; 64] = [
+    1016, 1001, 986, 971, 957, 943, 930, 917, 904, 892, 880, 868, 857, 846, 835, 824, 814, 804, 794, 785, 776, 767,
+    758, 749, 741, 732, 724, 716, 708, 701, 694, 686, 679, 672, 665, 659, 652, 646, 639, 633, 627, 621, 615, 610, 604,
+    599, 593, 588, 583, 577, 572, 567, 563, 558, 553, 548, 544, 539, 535, 531, 526, 522, 518, 514,
+];
+/// `-ln(r_i / 2^10)` in Q0.32, rounded to nearest.
+const LN_RECIP_Q32: [u32; 64] = [
+    33686191, 97568885, 162416125, 228257486, 290633626, 353929026, 413550459, 474011202, 535335226, 592729852,
+    650901856, 709872585, 764649722, 820134511, 876345474, 933301872, 985744127, 1038834634, 1092589619, 1141551145,
+    1191077261, 1241181142, 1291876427, 1343177243, 1389298141, 1441783119, 1488981037, 1536703387, 1584961954,
+    1627637637, 1670741613, 1720538893, 1764590226, 1809098057, 1854071948, 1892999410, 1938865248, 1978572470,
+    2025366351, 2065885211, 2106789971, 2148088052, 2189787091, 2224848243, 2267302961, 2303005305, 2346243596,
+    2382611021, 2419289018, 2463720110, 2501100392, 2538808864, 2569215839, 2607529807, 2646188639, 2685198601,
+    2716663704, 2756322040, 2788314496, 2820547047, 2861180910, 2893967079, 2927005452, 2960299939,
+];
+
+/// `1/3` in Q0.32, rounded down.
+const THIRD_Q32: i32 = 1_431_655_765;
+
 /// `ln2` in Q0.32.
 const LN2_Q32: u32 = 2_977_044_472;
 
@@ -102,6 +135,28 @@ pub fn neg_exp2_q21(y: u32) -> i32 {
     let dp = w2.wrapping_sub(w >> 8) as i32;
     let v = mul_hi(t, dp).wrapping_add(t >> 2);
     v.wrapping_shr(int)
+}
+
+/// `ln(s / 2^27)` in Q.32, for `s >= 1` (the kernel's sums are in `[2^27, 2^32)`).
+///
+/// `s = 2^(31 - z) m`, `m` in `[1, 2)` (CLZ): `ln m = ln(m r) - ln r`, `r` the 10-bit
+/// reciprocal of the 64th of `[1, 2)` that holds `m` (table), `m r = 1 + eps` exact in 64
+/// bits, `|eps| < 2^-6.9`, `ln(1 + eps)` by `eps - eps^2 / 2 + eps^3 / 3`.
+/// Error (dense sweep of `m` against `f64`): below `2^-28` absolute.
+#[inline(always)]
+pub fn ln_q32(s: u32) -> i64 {
+    let z = s.leading_zeros();
+    let m = s.wrapping_shl(z);
+    let i = ((m >> 25) & 63) as usize;
+    let r = LN_RECIP_1024THS.get(i).copied().unwrap_or(0) as u64;
+    let t = LN_RECIP_Q32.get(i).copied().unwrap_or(0) as i64;
+    // eps in Q.32 (|eps| < 2^25.1): m r = (1 + eps) 2^41.
+    let e = (((m as u64 * r) as i64).wrapping_sub(1 << 41) >> 9) as i32;
+    let e2 = ((e as i64 * e as i64) >> 32) as i32;
+    let e3 = mul_hi(e2, e);
+    let poly = (e as i64).wrapping_sub((e2 >> 1) as i64).wrapping_add(mul_hi(e3, THIRD_Q32) as i64);
+    let k = (4 - z as i64).wrapping_mul(LN2_Q32 as i64);
+    t.wrapping_add(poly).wrapping_add(k)
 }
 
 /// One dimension of one component.
@@ -133,6 +188,9 @@ pub struct FastScoreQ16<const D: usize, const K: usize> {
     /// Largest `b_min` (Q11.21) for which the components left out at build are negligible:
     /// their smallest `L_j` less [`EXP_CUT`], or `u32::MAX` if none was left out.
     limit: u32,
+    /// The largest log-normaliser `max_k log_norm_k` in Q.32, `None` (no fast log-density)
+    /// if its magnitude is `2^20` or more.
+    top: Option<i64>,
     rows: [Row<D>; K],
 }
 
@@ -202,54 +260,13 @@ impl<const D: usize, const K: usize> FastScore<I16F16, D, K> for FastScoreQ16<D,
         } else {
             u32::MAX
         };
-        FastScoreQ16 { len: if ok { kept } else { 0 }, limit, rows }
+        let top = (top.abs() < (1u64 << 20) as f64).then(|| libm::round(libm::ldexp(top, 32)) as i64);
+        FastScoreQ16 { len: if ok { kept } else { 0 }, limit, top, rows }
     }
 
     #[inline]
     fn score(&self, x: &[I16F16; D]) -> Option<[I16F16; D]> {
-        // Pass 1: b_j and z'_j of the components within 8 scaled standard deviations.
-        let mut near: Vec<(u32, [i32; D]), K> = Vec::new();
-        let mut b_min = u32::MAX;
-        let mut any_far = false;
-        let rows = self.rows.get(..self.len)?;
-        'rows: for row in rows {
-            let mut b = row.l;
-            let mut z = [0i32; D];
-            for ((xd, dim), zd) in x.iter().zip(row.dims.iter()).zip(z.iter_mut()) {
-                // Exact in 64 bits; |n| < 8 (Q3.28) or the component is too far.
-                let n64 = (xd.to_bits() as i64 * dim.p as i64).wrapping_add(dim.c);
-                let n = n64 as i32;
-                // y = n g (Q.25); n y >= 0 (y has the sign of n) is the quadratic term (Q.21).
-                let y = mul_hi(n, dim.g);
-                b = b.wrapping_add(mul_hi(n, y) as u32);
-                if D > SAFE_DIMS {
-                    b = b.min(1 << 31);
-                }
-                *zd = mul_hi(y, dim.m);
-                // Checked after the products, which then stay 32x32 bits.
-                if n64 != n as i64 {
-                    any_far = true;
-                    continue 'rows;
-                }
-            }
-            b_min = b_min.min(b);
-            if near.push((b, z)).is_err() {
-                return None;
-            }
-        }
-        if b_min > if any_far { MAX_LOG2_DROP << FRAC } else { self.limit } {
-            return None;
-        }
-        // Pass 2: weights (the smallest b_j has weight 2^27 exactly), sums; num = -sum e z'.
-        let mut sum: u32 = 0;
-        let mut num = [0i64; D];
-        for (b, z) in near.iter() {
-            let e = neg_exp2_q21(b.wrapping_sub(b_min));
-            sum = sum.wrapping_sub(e as u32);
-            for (a, &zd) in num.iter_mut().zip(z.iter()) {
-                *a = a.wrapping_add(e as i64 * zd as i64);
-            }
-        }
+        let (_, sum, num) = self.weigh::<true>(x)?;
         // y3 = 2 ln2 2^56 / sum, sum in [2^27, 2^32): a UDIV estimate y ~ 2^58 / sum (from
         // 15 to 20 bits of sum, relative error below 2^-12), one Newton step.
         let y0 = u32::MAX.checked_div(sum >> 12)?;
@@ -264,6 +281,93 @@ impl<const D: usize, const K: usize> FastScore<I16F16, D, K> for FastScoreQ16<D,
             let p = ((a >> 32) as i32 as i64 * y3).wrapping_add(lo);
             I16F16::from_bits((p.wrapping_add(1 << 27) >> 28) as i32)
         }))
+    }
+
+    #[inline]
+    fn log_density(&self, x: &[I16F16; D]) -> Option<I16F16> {
+        let top = self.top?;
+        let (b_min, sum, _) = self.weigh::<false>(x)?;
+        // No component (a disabled kernel).
+        if sum < 1 << 27 {
+            return None;
+        }
+        // log p = top - ln2 b_min + ln(sum / 2^27), Q.32.
+        let lb = ((b_min as u64 * LN2_Q32 as u64) >> FRAC) as i64;
+        let v = top.wrapping_sub(lb).wrapping_add(ln_q32(sum));
+        let r = v.wrapping_add(1 << 15) >> 16;
+        // Representable with a margin (the general evaluation flags the edge).
+        if r.unsigned_abs() >= MAX_LOG_DENSITY_BITS {
+            return None;
+        }
+        Some(I16F16::from_bits(r as i32))
+    }
+}
+
+impl<const D: usize, const K: usize> FastScoreQ16<D, K> {
+    /// The pass shared by [`FastScore::score`] and [`FastScore::log_density`]: `(b_min, sum,
+    /// num)` with `b_min` in Q11.21, `sum = sum_j 2^(b_min - b_j)` in Q5.27 (in `[2^27, 2^32)`)
+    /// and, if `SCORE`, `num = -sum_j 2^(b_min - b_j) z'_j` (Q5.27 times Q.20); `None` where
+    /// the kernel does not answer.
+    #[inline(always)]
+    fn weigh<const SCORE: bool>(&self, x: &[I16F16; D]) -> Option<(u32, u32, [i64; D])> {
+        // Pass 1: b_j and z'_j of the components within 8 scaled standard deviations.
+        let mut near: Vec<(u32, [i32; D]), K> = Vec::new();
+        let mut b_min = u32::MAX;
+        let mut any_far = false;
+        let rows = self.rows.get(..self.len)?;
+        for row in rows {
+            let mut b = row.l;
+            let mut z = [0i32; D];
+            let mut far = false;
+            for ((xd, dim), zd) in x.iter().zip(row.dims.iter()).zip(z.iter_mut()) {
+                // Exact in 64 bits; |n| < 8 (Q3.28) or the component is too far.
+                let n64 = (xd.to_bits() as i64 * dim.p as i64).wrapping_add(dim.c);
+                let n = n64 as i32;
+                // y = n g (Q.25); n y >= 0 (y has the sign of n) is the quadratic term (Q.21).
+                let y = mul_hi(n, dim.g);
+                b = b.wrapping_add(mul_hi(n, y) as u32);
+                if D > SAFE_DIMS {
+                    b = b.min(1 << 31);
+                }
+                if SCORE {
+                    *zd = mul_hi(y, dim.m);
+                }
+                // Checked after the products, which then stay 32x32 bits; in one dimension
+                // after the loop (which then unrolls, 13 instructions fewer on Cortex-M3).
+                far |= n64 != n as i64;
+                if D > 1 && far {
+                    break;
+                }
+            }
+            if far {
+                any_far = true;
+                continue;
+            }
+            b_min = b_min.min(b);
+            if near.push((b, z)).is_err() {
+                return None;
+            }
+        }
+        if b_min > if any_far { MAX_LOG2_DROP << FRAC } else { self.limit } {
+            return None;
+        }
+        // Beyond SAFE_DIMS the b_j are clamped at 2^31: b_min and the weights must stay below.
+        if D > SAFE_DIMS && b_min >= (1 << 31) - (EXP_CUT << FRAC) {
+            return None;
+        }
+        // Pass 2: weights (the smallest b_j has weight 2^27 exactly), sums; num = -sum e z'.
+        let mut sum: u32 = 0;
+        let mut num = [0i64; D];
+        for (b, z) in near.iter() {
+            let e = neg_exp2_q21(b.wrapping_sub(b_min));
+            sum = sum.wrapping_sub(e as u32);
+            if SCORE {
+                for (a, &zd) in num.iter_mut().zip(z.iter()) {
+                    *a = a.wrapping_add(e as i64 * zd as i64);
+                }
+            }
+        }
+        Some((b_min, sum, num))
     }
 }
 
@@ -289,6 +393,31 @@ mod tests {
         assert_eq!(neg_exp2_q21(0), -1 << 27);
         assert_eq!(neg_exp2_q21(EXP_CUT << FRAC), 0);
         assert_eq!(neg_exp2_q21(u32::MAX), 0);
+    }
+
+    #[test]
+    fn ln_dense_sweep_within_its_bound() {
+        // Every 61st input of [2^27, 2^32) and every input within 2^12 of the 64 table
+        // boundaries of each binade; error in units of 2^-32.
+        let err = |s: u32| {
+            let want = libm::log(s as f64 / (1u32 << 27) as f64) * 2f64.powi(32);
+            (ln_q32(s) as f64 - want).abs()
+        };
+        let mut worst: f64 = 0.0;
+        for s in ((1u32 << 27)..=u32::MAX).step_by(61) {
+            worst = worst.max(err(s));
+        }
+        for k in 27..32 {
+            for i in 0..=64u64 {
+                let edge = (1u64 << k) + (i << (k - 6));
+                for s in edge.saturating_sub(1 << 12)..(edge + (1 << 12)).min(1 << 32) {
+                    worst = worst.max(err(s as u32));
+                }
+            }
+        }
+        std::println!("ln_q32: worst error {worst} units of 2^-32");
+        assert!(worst <= 16.0, "worst error {worst} units of 2^-32");
+        assert!(ln_q32(1 << 27).abs() <= 16);
     }
 
     /// xorshift64*: a small deterministic generator for the tests.
@@ -352,6 +481,30 @@ mod tests {
         (s.map(|v| v / sum), worst)
     }
 
+    /// The exact log-density (f64 log-sum-exp, independent of the kernel).
+    fn exact_log_density<const D: usize, const K: usize>(p: &ExactParams<D, K>, x: &[f64; D]) -> f64 {
+        let a: Vec<f64> = (0..p.len)
+            .map(|j| {
+                let q: f64 = (0..D).map(|d| (x[d] - p.mean[j][d]) * (x[d] - p.mean[j][d]) / p.var[j][d]).sum();
+                p.log_norm[j] - 0.5 * q
+            })
+            .collect();
+        let m = a.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        m + libm::log(a.iter().map(|&v| libm::exp(v - m)).sum::<f64>())
+    }
+
+    /// `C` of the kernel's log-density at `x`, in units of `u (1 + |log p|)` (`None` if it
+    /// does not answer).
+    fn c_logp_at<const D: usize, const K: usize>(
+        p: &ExactParams<D, K>,
+        k: &FastScoreQ16<D, K>,
+        x: &[I16F16; D],
+    ) -> Option<f64> {
+        let v = k.log_density(x)?;
+        let want = exact_log_density(p, &x.map(|v| v.to_num::<f64>()));
+        Some((v.to_num::<f64>() - want).abs() / (U * (1.0 + want.abs())))
+    }
+
     /// `C` of the kernel's answer at `x` (`None` if it does not answer).
     fn c_at<const D: usize, const K: usize>(
         p: &ExactParams<D, K>,
@@ -370,10 +523,12 @@ mod tests {
 
     /// Random mixtures over the documented `I16F16` domain (|mu| <= 1024, 1/16 <= std <= 64,
     /// sigma^2 t <= 4096), clustered so that components overlap, and points near them.
-    /// Returns (worst C, points answered, points tried).
-    fn random_domain<const D: usize>(seed: u64, mixtures: usize) -> (f64, usize, usize) {
+    /// Returns (worst C, points answered, points tried) of the score, then (worst C, points
+    /// answered) of the log-density.
+    fn random_domain<const D: usize>(seed: u64, mixtures: usize) -> ((f64, usize, usize), (f64, usize)) {
         let mut rng = Rng(seed);
         let (mut worst, mut answered, mut tried) = (0.0f64, 0, 0);
+        let (mut worst_logp, mut answered_logp) = (0.0f64, 0);
         for _ in 0..mixtures {
             let k = 1 + (rng.next() % 8) as usize;
             let centre: [f64; D] = core::array::from_fn(|_| rng.range(-1000.0, 1000.0));
@@ -400,14 +555,23 @@ mod tests {
                     q16((mean[j][d] + libm::sqrt(var[j][d]) * rng.range(-r, r)).clamp(-1024.0, 1024.0))
                 });
                 tried += 1;
-                if let Some(c) = c_at(&p, &kernel, &x) {
+                let score = c_at(&p, &kernel, &x);
+                if let Some(c) = score {
                     answered += 1;
                     assert!(c <= 16.0, "C = {c} at {x:?}, {p:?}");
                     worst = worst.max(c);
                 }
+                let logp = c_logp_at(&p, &kernel, &x);
+                // Both answer at the same points (one shared pass).
+                assert_eq!(score.is_some(), logp.is_some(), "{x:?}, {p:?}");
+                if let Some(c) = logp {
+                    answered_logp += 1;
+                    assert!(c <= 16.0, "log-density C = {c} at {x:?}, {p:?}");
+                    worst_logp = worst_logp.max(c);
+                }
             }
         }
-        (worst, answered, tried)
+        ((worst, answered, tried), (worst_logp, answered_logp))
     }
 
     #[test]
@@ -415,11 +579,15 @@ mod tests {
         let r1 = random_domain::<1>(1, 3000);
         let r2 = random_domain::<2>(2, 2000);
         let r3 = random_domain::<3>(3, 1000);
-        std::println!("worst C (answered/tried): D=1 {r1:?}, D=2 {r2:?}, D=3 {r3:?}");
-        for (worst, answered, tried) in [r1, r2, r3] {
+        std::println!(
+            "worst C ((score, answered, tried), (log-density, answered)): D=1 {r1:?}, D=2 {r2:?}, D=3 {r3:?}"
+        );
+        for ((worst, answered, tried), (worst_logp, answered_logp)) in [r1, r2, r3] {
             assert!(worst <= 1.0, "worst C {worst}");
+            assert!(worst_logp <= 1.0, "worst log-density C {worst_logp}");
             // Most points within 4 standard deviations of a component are answered.
             assert!(answered * 2 > tried, "{answered} of {tried} answered");
+            assert_eq!(answered, answered_logp);
         }
     }
 
@@ -439,10 +607,14 @@ mod tests {
             let kernel = FastScoreQ16::build(&p);
             let c = c_at(&p, &kernel, &[q16(0.3)]).expect("bench point answered");
             assert!(c <= 1.0, "k {k}: C {c}");
+            let c = c_logp_at(&p, &kernel, &[q16(0.3)]).expect("bench point answered");
+            assert!(c <= 1.0, "k {k}: log-density C {c}");
             let p2 = bench::<2>(k);
             let kernel2 = FastScoreQ16::build(&p2);
             let c = c_at(&p2, &kernel2, &[q16(0.3); 2]).expect("bench point answered");
             assert!(c <= 1.0, "k {k}: C {c}");
+            let c = c_logp_at(&p2, &kernel2, &[q16(0.3); 2]).expect("bench point answered");
+            assert!(c <= 1.0, "k {k}: log-density C {c}");
         }
         // The host's default mixture: every point from -4 to 5 in steps of 1/64, t = 0.1.
         let w = [0.25, 0.5, 0.25];
@@ -452,6 +624,8 @@ mod tests {
         for i in -256..=320 {
             let c = c_at(&p, &kernel, &[q16(i as f64 / 64.0)]).expect("bulk point answered");
             assert!(c <= 2.0, "x {}: C {c}", i as f64 / 64.0);
+            let c = c_logp_at(&p, &kernel, &[q16(i as f64 / 64.0)]).expect("bulk point answered");
+            assert!(c <= 1.0, "x {}: log-density C {c}", i as f64 / 64.0);
         }
     }
 
@@ -461,11 +635,13 @@ mod tests {
         let kernel = FastScoreQ16::build(&p);
         for x in [-30.0, 8.0, 100.0, 1024.0, -32768.0, 32767.0] {
             assert!(kernel.score(&[q16(x)]).is_none(), "{x}");
+            assert!(kernel.log_density(&[q16(x)]).is_none(), "{x}");
         }
         // Standard deviation below 1/16, mean beyond the range, too many components.
         let tiny = params::<1, 4>(&[0.5, 0.5], &[[0.0], [1.0]], &[[1e-4], [1.0]]);
         assert_eq!(FastScoreQ16::build(&tiny).len, 0);
         assert!(FastScoreQ16::build(&tiny).score(&[q16(0.5)]).is_none());
+        assert!(FastScoreQ16::build(&tiny).log_density(&[q16(0.5)]).is_none());
         let huge = params::<1, 4>(&[0.5, 0.5], &[[70000.0], [1.0]], &[[1.0], [1.0]]);
         assert_eq!(FastScoreQ16::build(&huge).len, 0);
         let many = params::<1, 40>(&[1.0; 40], &[[0.0]; 40], &[[1.0]; 40]);
@@ -475,6 +651,25 @@ mod tests {
         let kernel = FastScoreQ16::build(&light);
         assert_eq!(kernel.len, 1);
         assert!(c_at(&light, &kernel, &[q16(0.25)]).unwrap() <= 1.0);
+        assert!(c_logp_at(&light, &kernel, &[q16(0.25)]).unwrap() <= 1.0);
+    }
+
+    #[test]
+    fn log_density_declines_beyond_the_range_of_i16f16() {
+        // One component with many wide dimensions: log p at the mean is
+        // -D/2 ln(2 pi v), -26 628 for D = 3000 (answered) and -35 504 for D = 4000 (not).
+        fn at_mean<const D: usize>() -> (Option<f64>, f64) {
+            let p = std::boxed::Box::new(params::<D, 1>(&[1.0], &[[0.5; D]], &[[8.0e6; D]]));
+            let kernel = std::boxed::Box::new(FastScoreQ16::build(&p));
+            let x = [q16(0.5); D];
+            (kernel.log_density(&x).map(|v| v.to_num::<f64>()), exact_log_density(&p, &[0.5; D]))
+        }
+        let (got, want) = at_mean::<3000>();
+        let got = got.expect("in range");
+        assert!((got - want).abs() <= U * (1.0 + want.abs()), "{got} vs {want}");
+        let (got, want) = at_mean::<4000>();
+        assert!(want < -32768.0);
+        assert!(got.is_none(), "{got:?}");
     }
 
     #[test]
@@ -492,13 +687,16 @@ mod tests {
                     if let Some(c) = c_at(p, &kernel, &[a, b]) {
                         assert!(c <= 16.0, "{a} {b}: C {c}");
                     }
+                    if let Some(c) = c_logp_at(p, &kernel, &[a, b]) {
+                        assert!(c <= 16.0, "{a} {b}: log-density C {c}");
+                    }
                 }
             }
         }
     }
 
     #[test]
-    fn prepared_mixture_score_agrees_with_evaluate() {
+    fn prepared_mixture_score_and_log_density_agree_with_evaluate() {
         use crate::mixture::{Component, GaussianMixture};
         let comps = [
             Component { weight: 0.25, mean: [-2.0, 1.0], std: [0.5, 0.3] },
@@ -519,6 +717,13 @@ mod tests {
                     for (a, b) in s.iter().zip(e.score.iter()) {
                         assert!((a.to_bits() - b.to_bits()).abs() <= 2, "t {t} x {x:?}: {s:?} vs {:?}", e.score);
                     }
+                    let (l, lst) = p.log_density(&x);
+                    assert_eq!(lst, e.status);
+                    assert!(
+                        (l.to_bits() - e.log_density.to_bits()).abs() <= 2,
+                        "t {t} x {x:?}: {l} vs {}",
+                        e.log_density
+                    );
                     let params = params::<2, 4>(
                         &[0.25, 0.5, 0.25],
                         &comps.map(|c| c.mean),

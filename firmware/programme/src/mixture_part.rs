@@ -58,7 +58,7 @@ fn eval_1d<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>,
                 let (s, st) = p.score(&[xs]);
                 out.item32(name[3], i, s[0].bits());
                 out.item32(name[4], i, status_bits(st));
-                // log_density() alone: the f32 kernel has one too.
+                // log_density() alone: the f32 and I16F16 kernels have one too.
                 out.item32(name[5], i, p.log_density(&[xs]).0.bits());
             }
             Err(_) => out.item32(name[2], i, 2),
