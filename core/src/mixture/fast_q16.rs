@@ -16,7 +16,7 @@
 //! `UDIV` estimate of the reciprocal and one Newton step. The log-density shares the pass
 //! that gives `b_min` and the sum (without the `z'` products and the numerators):
 //! `log p = top - ln2 b_min + ln(sum / 2^27)`, `top = max_j log_norm_j` stored in Q.32,
-//! [`ln_q32`] (CLZ, a 64-entry table, a cubic; error below `2^-28`), all in Q.32 and rounded
+//! [`ln_weight_sum_q32`] (CLZ, a 64-entry table, a cubic; error below `2^-28`), all in Q.32 and rounded
 //! once to `I16F16`.
 //!
 //! The kernel leaves out components whose normaliser is more than 44 below the largest (at
@@ -87,7 +87,7 @@ const NEG_EXP2_64THS_Q29: [i32; 64] = [
 ];
 
 /// `r_i = 2^10 / (1 + (i + 1/2) / 64)`, rounded: `m r_i / 2^10` is within `2^-6.9` of 1 for `m`
-/// in `[1 + i/64, 1 + (i+1)/64)` (see [`ln_q32`]).
+/// in `[1 + i/64, 1 + (i+1)/64)` (see [`ln_weight_sum_q32`]).
 const LN_RECIP_1024THS: [u16; 64] = [
     1016, 1001, 986, 971, 957, 943, 930, 917, 904, 892, 880, 868, 857, 846, 835, 824, 814, 804, 794, 785, 776, 767,
     758, 749, 741, 732, 724, 716, 708, 701, 694, 686, 679, 672, 665, 659, 652, 646, 639, 633, 627, 621, 615, 610, 604,
@@ -144,7 +144,7 @@ pub fn neg_exp2_q21(y: u32) -> i32 {
 /// bits, `|eps| < 2^-6.9`, `ln(1 + eps)` by `eps - eps^2 / 2 + eps^3 / 3`.
 /// Error (dense sweep of `m` against `f64`): below `2^-28` absolute.
 #[inline(always)]
-pub fn ln_q32(s: u32) -> i64 {
+pub fn ln_weight_sum_q32(s: u32) -> i64 {
     let z = s.leading_zeros();
     let m = s.wrapping_shl(z);
     let i = ((m >> 25) & 63) as usize;
@@ -293,7 +293,7 @@ impl<const D: usize, const K: usize> FastScore<I16F16, D, K> for FastScoreQ16<D,
         }
         // log p = top - ln2 b_min + ln(sum / 2^27), Q.32.
         let lb = ((b_min as u64 * LN2_Q32 as u64) >> FRAC) as i64;
-        let v = top.wrapping_sub(lb).wrapping_add(ln_q32(sum));
+        let v = top.wrapping_sub(lb).wrapping_add(ln_weight_sum_q32(sum));
         let r = v.wrapping_add(1 << 15) >> 16;
         // Representable with a margin (the general evaluation flags the edge).
         if r.unsigned_abs() >= MAX_LOG_DENSITY_BITS {
@@ -401,7 +401,7 @@ mod tests {
         // boundaries of each binade; error in units of 2^-32.
         let err = |s: u32| {
             let want = libm::log(s as f64 / (1u32 << 27) as f64) * 2f64.powi(32);
-            (ln_q32(s) as f64 - want).abs()
+            (ln_weight_sum_q32(s) as f64 - want).abs()
         };
         let mut worst: f64 = 0.0;
         for s in ((1u32 << 27)..=u32::MAX).step_by(61) {
@@ -415,9 +415,9 @@ mod tests {
                 }
             }
         }
-        std::println!("ln_q32: worst error {worst} units of 2^-32");
+        std::println!("ln_weight_sum_q32: worst error {worst} units of 2^-32");
         assert!(worst <= 16.0, "worst error {worst} units of 2^-32");
-        assert!(ln_q32(1 << 27).abs() <= 16);
+        assert!(ln_weight_sum_q32(1 << 27).abs() <= 16);
     }
 
     /// xorshift64*: a small deterministic generator for the tests.
