@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tinyscore_host::cmd_sample::SampleArgs;
 use tinyscore_host::eval::ScalarKind;
+use tinyscore_host::learned::cmd_loss::LossOptions;
+use tinyscore_host::learned::cmd_train::TrainOptions;
 use tinyscore_host::{cmd_bench, cmd_sample, cmd_score, learned, report};
 
 /// Score-based generative models on microcontrollers: the desktop harness.
@@ -38,72 +40,10 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Train a learned score s_theta on a mixture (Monte Carlo score matching, J_naive).
-    Train {
-        /// Mixture file (TOML).
-        #[arg(long)]
-        mixture: PathBuf,
-        /// Model file to write; the loss plots go beside it (MODEL.loss.svg, MODEL.bins.svg).
-        #[arg(long)]
-        out: PathBuf,
-        /// Seed of the draws and the initial weights.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Adam steps.
-        #[arg(long, default_value_t = learned::cmd_train::DEFAULT_STEPS)]
-        steps: u64,
-        /// Samples per step.
-        #[arg(long, default_value_t = learned::cmd_train::DEFAULT_BATCH)]
-        batch: usize,
-        /// Peak learning rate.
-        #[arg(long, default_value_t = learned::cmd_train::DEFAULT_LR)]
-        lr: f64,
-        /// Time weight lambda(t) of the loss.
-        #[arg(long, value_enum, default_value_t = learned::WeightingKind::One)]
-        weighting: learned::WeightingKind,
-        /// Start of the time range.
-        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-        t_min: f64,
-        /// End of the time range.
-        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-        t_max: f64,
-        /// Fresh draws for the final measurement of R (0 skips it).
-        #[arg(long, default_value_t = 200_000)]
-        eval_samples: u64,
-    },
+    Train(TrainOptions),
     /// Monte Carlo estimate of the lambda-weighted score-matching loss of a model, its
     /// standard error, and a quadrature value to check it against.
-    Loss {
-        /// Mixture file (TOML).
-        #[arg(long)]
-        mixture: PathBuf,
-        /// Model file.
-        #[arg(long)]
-        model: PathBuf,
-        /// Time weight lambda(t).
-        #[arg(long, value_enum, default_value_t = learned::WeightingKind::One)]
-        weighting: learned::WeightingKind,
-        /// Start of the time range.
-        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-        t_min: f64,
-        /// End of the time range.
-        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-        t_max: f64,
-        /// Monte Carlo samples.
-        #[arg(long, default_value_t = 100_000)]
-        samples: u64,
-        /// Seed.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Scalar type the model is evaluated in.
-        #[arg(long, value_enum, default_value_t = ScalarKind::F32)]
-        scalar: ScalarKind,
-        /// Target: the exact score (J_naive) or the denoising target.
-        #[arg(long, value_enum, default_value_t = learned::TargetKind::Exact)]
-        target: learned::TargetKind,
-        /// End with a JSON line {"estimate": .., "std_error": .., ...}.
-        #[arg(long)]
-        json: bool,
-    },
+    Loss(LossOptions),
     /// Generate samples with a reverse-time sampler; print the W1 distance to the mixture
     /// and draw an SVG (histogram over the density in 1-D, scatter over contours in 2-D).
     Sample(SampleArgs),
@@ -147,37 +87,8 @@ fn main() -> ExitCode {
             (None, Some(model)) => learned::cmd_score_model::run(&model, scalar, &input, output.as_deref()),
             (None, None) => unreachable!("clap requires --mixture or --model"),
         },
-        Command::Train { mixture, out, seed, steps, batch, lr, weighting, t_min, t_max, eval_samples } => {
-            let opts = learned::cmd_train::TrainOptions {
-                mixture,
-                out,
-                seed,
-                steps,
-                batch,
-                lr,
-                weighting,
-                t_min,
-                t_max,
-                eval_samples,
-                quiet: false,
-            };
-            learned::cmd_train::run(&opts).map(|_| ())
-        }
-        Command::Loss { mixture, model, weighting, t_min, t_max, samples, seed, scalar, target, json } => {
-            let opts = learned::cmd_loss::LossOptions {
-                mixture,
-                model,
-                weighting,
-                t_min,
-                t_max,
-                samples,
-                seed,
-                scalar,
-                target,
-                json,
-            };
-            learned::cmd_loss::run(&opts).map(|_| ())
-        }
+        Command::Train(opts) => learned::cmd_train::run(&opts).map(|_| ()),
+        Command::Loss(opts) => learned::cmd_loss::run(&opts).map(|_| ()),
         Command::Sample(args) => cmd_sample::run(&args),
         Command::Bench { components, dims, points, scalar, repeats, seed } => {
             cmd_bench::run(components, dims, points, scalar, repeats, seed)

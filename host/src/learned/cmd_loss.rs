@@ -25,27 +25,37 @@ use crate::eval::ScalarKind;
 use crate::{mixture_file, output, with_scalar};
 
 /// Settings of the command.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct LossOptions {
-    /// Mixture file.
+    /// Mixture file (TOML).
+    #[arg(long)]
     pub mixture: PathBuf,
     /// Model file.
+    #[arg(long)]
     pub model: PathBuf,
-    /// Time weight.
+    /// Time weight lambda(t).
+    #[arg(long, value_enum, default_value_t = WeightingKind::One)]
     pub weighting: WeightingKind,
-    /// Time range.
+    /// Start of the time range.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub t_min: f64,
-    /// Time range.
+    /// End of the time range.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub t_max: f64,
     /// Monte Carlo samples.
+    #[arg(long, default_value_t = 100_000)]
     pub samples: u64,
     /// Seed.
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Scalar type the model is evaluated in.
+    #[arg(long, value_enum, default_value_t = ScalarKind::F32)]
     pub scalar: ScalarKind,
-    /// Target.
+    /// Target: the exact score (J_naive) or the denoising target.
+    #[arg(long, value_enum, default_value_t = TargetKind::Exact)]
     pub target: TargetKind,
-    /// End with a JSON line.
+    /// End with a JSON line {"estimate": .., "std_error": .., ...}.
+    #[arg(long)]
     pub json: bool,
 }
 

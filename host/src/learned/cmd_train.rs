@@ -25,29 +25,40 @@ use crate::report::plots::{line_plot, Series};
 use crate::{mixture_file, with_mixture};
 
 /// Settings of a training run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct TrainOptions {
-    /// Mixture file.
+    /// Mixture file (TOML).
+    #[arg(long)]
     pub mixture: PathBuf,
-    /// Model file to write (the plots go beside it).
+    /// Model file to write; the loss plots go beside it (MODEL.loss.svg, MODEL.bins.svg).
+    #[arg(long)]
     pub out: PathBuf,
-    /// Seed of the draws and of the initial weights.
+    /// Seed of the draws and the initial weights.
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Adam steps.
+    #[arg(long, default_value_t = DEFAULT_STEPS)]
     pub steps: u64,
     /// Samples per step.
+    #[arg(long, default_value_t = DEFAULT_BATCH)]
     pub batch: usize,
     /// Peak learning rate.
+    #[arg(long, default_value_t = DEFAULT_LR)]
     pub lr: f64,
-    /// Time weight of the loss.
+    /// Time weight lambda(t) of the loss.
+    #[arg(long, value_enum, default_value_t = WeightingKind::One)]
     pub weighting: WeightingKind,
-    /// Time range.
+    /// Start of the time range.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub t_min: f64,
-    /// Time range.
+    /// End of the time range.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub t_max: f64,
-    /// Draws for the final measurement of R (0: skip).
+    /// Fresh draws for the final measurement of R (0 skips it).
+    #[arg(long, default_value_t = 200_000)]
     pub eval_samples: u64,
-    /// No progress bar.
+    /// No progress bar (always shown from the command line).
+    #[arg(skip)]
     pub quiet: bool,
 }
 
