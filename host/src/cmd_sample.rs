@@ -99,6 +99,25 @@ pub struct SampleConfig {
     pub progress: bool,
 }
 
+impl Default for SampleConfig {
+    /// The command line's defaults, without the progress bar.
+    fn default() -> Self {
+        SampleConfig {
+            sampler: SamplerKind::EulerMaruyama,
+            steps: 1000,
+            count: 10000,
+            seed: 1,
+            scalar: ScalarKind::F32,
+            t_max: 16.0,
+            t_min: None,
+            grid: GridKind::Geometric,
+            t_offset: None,
+            corrector_ratio: 0.5,
+            progress: false,
+        }
+    }
+}
+
 /// Samples and their comparison with the mixture.
 #[derive(Clone, Debug)]
 pub struct SampleRun {

@@ -2,27 +2,14 @@
 
 use std::path::PathBuf;
 
-use tinyscore_host::cmd_sample::{run, GridKind, SampleArgs, SampleConfig, SamplerKind};
-use tinyscore_host::eval::ScalarKind;
+use tinyscore_host::cmd_sample::{run, SampleArgs, SampleConfig, SamplerKind};
 
 fn args(dir: &std::path::Path, mixture: &str) -> SampleArgs {
     let m = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference/mixtures").join(mixture);
     SampleArgs {
         mixture: m,
         model: None,
-        config: SampleConfig {
-            sampler: SamplerKind::PfOde,
-            steps: 50,
-            count: 500,
-            seed: 3,
-            scalar: ScalarKind::F32,
-            t_max: 16.0,
-            t_min: None,
-            grid: GridKind::Geometric,
-            t_offset: None,
-            corrector_ratio: 0.5,
-            progress: false,
-        },
+        config: SampleConfig { sampler: SamplerKind::PfOde, steps: 50, count: 500, seed: 3, ..SampleConfig::default() },
         output: Some(dir.join("s.csv")),
         plot: None,
     }

@@ -17,19 +17,7 @@ fn mixture(m: usize) -> tinyscore_host::dims::AnyMixture {
 }
 
 fn config(sampler: SamplerKind, scalar: ScalarKind, steps: u32, count: usize, grid: GridKind) -> SampleConfig {
-    SampleConfig {
-        sampler,
-        steps,
-        count,
-        seed: 7,
-        scalar,
-        t_max: 16.0,
-        t_min: None,
-        grid,
-        t_offset: None,
-        corrector_ratio: 0.5,
-        progress: false,
-    }
+    SampleConfig { sampler, steps, count, seed: 7, scalar, grid, ..SampleConfig::default() }
 }
 
 #[test]

@@ -37,19 +37,8 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
             (SamplerKind::EulerMaruyama, ScalarKind::F32, GridKind::Uniform, count / 4),
         ];
         for (sampler, scalar, grid, n) in runs {
-            let cfg = SampleConfig {
-                sampler,
-                steps,
-                count: n,
-                seed: 1,
-                scalar,
-                t_max: 16.0,
-                t_min: None,
-                grid,
-                t_offset: None,
-                corrector_ratio: 0.5,
-                progress: true,
-            };
+            let cfg =
+                SampleConfig { sampler, steps, count: n, scalar, grid, progress: true, ..SampleConfig::default() };
             let run = sample_any(&any, &cfg)?;
             rows.push(vec![
                 name.to_string(),
