@@ -5,6 +5,8 @@
 //!   the same programme on the host and compare the results bit for bit.
 //! * `panic-check`: link the `panic-check` image, whose panic handler calls an undefined
 //!   function, so that linking fails if any panic path survives optimisation.
+//! * `host-results`: the programme's results on the host, `name bits` per line (a snapshot
+//!   to diff before and after a refactor that must not change a bit).
 //! * `measure [--json]`: flash, static RAM and stack per image, and instructions per call
 //!   of the programme's benchmarks, counted under `qemu -icount shift=0`.
 //!
@@ -29,6 +31,8 @@ commands:
                 panic path survives optimisation
   measure       flash / static RAM / stack per image and instructions per call
                 (instructions under emulation, not cycles on silicon)
+  host-results  print the programme's results computed on the host, one `name bits`
+                line each: diff two runs to show a change keeps every result bit for bit
 
 options:
   --target T    only this target (repeatable); one of the four firmware targets
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         "qemu" => run::qemu(&opts),
         "panic-check" => firmware::panic_check(&opts),
         "measure" => measure::measure(&opts),
+        "host-results" => run::print_host_results(),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(true)

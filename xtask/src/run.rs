@@ -274,6 +274,19 @@ pub fn host_results() -> std::result::Result<Vec<(String, Bits)>, String> {
     })
 }
 
+/// `cargo xtask host-results`: every result of the programme run on the host, one
+/// `name 0xbits` line each, in programme order.
+pub fn print_host_results() -> Result<bool> {
+    let results = host_results().map_err(anyhow::Error::msg)?;
+    for (name, bits) in &results {
+        match bits {
+            Bits::B32(b) => println!("{name} 0x{b:08x}"),
+            Bits::B64(b) => println!("{name} 0x{b:016x}"),
+        }
+    }
+    Ok(true)
+}
+
 /// [`host_results`] in a thread, given up after `timeout` (a programme that never returns
 /// must not hang the task; the thread is left behind and ends with the process).
 fn host_results_within(timeout: Duration) -> std::result::Result<Vec<(String, Bits)>, String> {
