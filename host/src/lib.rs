@@ -2,11 +2,14 @@
 //! accuracy report and the `tinyscore` command-line tool.
 
 pub mod cmd_bench;
+pub mod cmd_fit;
 pub mod cmd_sample;
 pub mod cmd_score;
+pub mod data;
 pub mod dims;
 pub mod eval;
 pub mod fast_batch;
+pub mod fit;
 pub mod learned;
 pub mod mixture_file;
 pub mod numfmt;

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tinyscore_host::cmd_fit::FitOptions;
 use tinyscore_host::cmd_sample::SampleArgs;
 use tinyscore_host::eval::ScalarKind;
 use tinyscore_host::learned::cmd_loss::LossOptions;
 use tinyscore_host::learned::cmd_train::TrainOptions;
-use tinyscore_host::{cmd_bench, cmd_sample, cmd_score, learned, report};
+use tinyscore_host::{cmd_bench, cmd_fit, cmd_sample, cmd_score, learned, report};
 
 /// Score-based generative models on microcontrollers: the desktop harness.
 #[derive(Parser)]
@@ -39,6 +40,9 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Fit a diagonal Gaussian mixture to a data file (EM, k-means++ starts, BIC for
+    /// `--components auto`) and write it as a mixture file.
+    Fit(FitOptions),
     /// Train a learned score s_theta on a mixture (Monte Carlo score matching, J_naive).
     Train(TrainOptions),
     /// Monte Carlo estimate of the lambda-weighted score-matching loss of a model, its
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
             (None, Some(model)) => learned::cmd_score_model::run(&model, scalar, &input, output.as_deref()),
             (None, None) => unreachable!("clap requires --mixture or --model"),
         },
+        Command::Fit(opts) => cmd_fit::run(&opts).map(|_| ()),
         Command::Train(opts) => learned::cmd_train::run(&opts).map(|_| ()),
         Command::Loss(opts) => learned::cmd_loss::run(&opts).map(|_| ()),
         Command::Sample(args) => cmd_sample::run(&args),

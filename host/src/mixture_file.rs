@@ -11,13 +11,13 @@
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tinyscore::mixture::{Component, GaussianMixture, MixtureError};
 
 use crate::dims::{AnyMixture, MAX_COMPONENTS, MAX_DIMS};
 
 /// One component as written in the file.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ComponentSpec {
     /// Mixture weight.
@@ -29,7 +29,7 @@ pub struct ComponentSpec {
 }
 
 /// A mixture as written in the file, before validation.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MixtureSpec {
     /// Diffusion scale: variance grows by sigma^2 t.
