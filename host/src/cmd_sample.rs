@@ -376,8 +376,11 @@ pub fn run(args: &SampleArgs) -> Result<()> {
         run.w1.iter().map(|w| format!("{w:.4}")).collect::<Vec<_>>().join(", ")
     );
     let svg = plot_svg(&spec, &run, &title)?;
-    output::write_atomically(args.output.as_deref(), &run.csv)?;
-    output::write_bytes_atomically(&plot_path, svg.as_bytes())?;
+    // The samples and the plot are committed together, or neither is.
+    let mut tx = output::Transaction::new();
+    tx.stage(args.output.as_deref(), run.csv.as_bytes())?;
+    tx.stage(Some(&plot_path), svg.as_bytes())?;
+    tx.commit()?;
     let text = summary_text(&args.config, &run) + &format!("plot: {}\n", plot_path.display());
     if args.output.is_some() {
         print!("{text}");

@@ -27,7 +27,7 @@ pub struct Data {
 pub fn load(path: &Path) -> Result<Data> {
     let what = path.display().to_string();
     let file = std::fs::File::open(path).with_context(|| format!("{what}: cannot open the data file"))?;
-    parse(std::io::BufReader::new(file), &what)
+    parse(crate::limits::LineLimit::new(std::io::BufReader::new(file)), &what)
 }
 
 /// Parse data CSV from a reader; `what` names the source in error messages.

@@ -11,6 +11,7 @@ pub mod eval;
 pub mod fast_batch;
 pub mod fit;
 pub mod learned;
+pub mod limits;
 pub mod mixture_file;
 pub mod numfmt;
 pub mod output;

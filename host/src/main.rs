@@ -85,6 +85,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tinyscore_host::output::install_interrupt_handler();
     let result = match cli.command {
         Command::Score { mixture, model, scalar, input, output } => match (mixture, model) {
             (Some(mixture), _) => cmd_score::run(&mixture, scalar, &input, output.as_deref()),

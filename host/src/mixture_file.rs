@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use serde::{Deserialize, Serialize};
 use tinyscore::mixture::{Component, GaussianMixture, MixtureError};
 
@@ -114,7 +114,8 @@ impl MixtureSpec {
 /// Read, parse and validate a mixture file.
 pub fn load(path: &Path) -> Result<(MixtureSpec, AnyMixture)> {
     let what = path.display().to_string();
-    let text = std::fs::read_to_string(path).with_context(|| format!("{what}: cannot read the mixture file"))?;
+    let bytes = crate::limits::read_limited(path, crate::limits::MAX_MIXTURE_FILE_BYTES, "mixture file")?;
+    let text = String::from_utf8(bytes).map_err(|e| anyhow!("{what}: not UTF-8 text: {e}"))?;
     let spec = MixtureSpec::parse(&text, &what)?;
     let mixture = spec.validate(&what)?;
     Ok((spec, mixture))

@@ -1,8 +1,12 @@
-//! The points file: CSV with the header `t,x0,...,x{D-1}`, one point per row.
+//! The points file: CSV with the header `t,x0,...,x{D-1}`, one point per row, read as a
+//! stream ([`open`]) so that memory does not grow with the file; lines are limited to
+//! [`MAX_LINE_BYTES`](crate::limits::MAX_LINE_BYTES).
 
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
+
+use crate::limits::LineLimit;
 
 /// One row of the points file.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,17 +36,46 @@ pub fn expected_header(dims: usize) -> Vec<String> {
 }
 
 /// Read and check a points file for `dims` dimensions; `owner` ("the mixture", "the model")
-/// is what has them, as error messages say.
+/// is what has them, as error messages say. Holds every row: for large files use [`open`].
 pub fn load(path: &Path, dims: usize, owner: &str) -> Result<Points> {
-    let what = path.display().to_string();
-    let file = std::fs::File::open(path).with_context(|| format!("{what}: cannot open the points file"))?;
-    parse(file, dims, owner, &what)
+    let (header, rows) = open(path, dims, owner)?;
+    Ok(Points { header, rows: rows.collect::<Result<_>>()? })
 }
 
 /// Parse points CSV from a reader; `what` names the source in error messages.
 pub fn parse<R: std::io::Read>(reader: R, dims: usize, owner: &str, what: &str) -> Result<Points> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(reader);
-    let mut records = rdr.records();
+    let (header, rows) = stream(reader, dims, owner, what)?;
+    Ok(Points { header, rows: rows.collect::<Result<_>>()? })
+}
+
+/// Open a points file and check its header; the rows are read one at a time as the
+/// returned iterator is advanced (memory stays flat whatever the file's length).
+pub fn open(path: &Path, dims: usize, owner: &str) -> Result<(Vec<String>, PointRows<std::fs::File>)> {
+    let what = path.display().to_string();
+    let file = std::fs::File::open(path).with_context(|| format!("{what}: cannot open the points file"))?;
+    stream(file, dims, owner, &what)
+}
+
+/// The rows of a points file, each checked as it is read.
+pub struct PointRows<R: std::io::Read> {
+    records: csv::StringRecordsIntoIter<LineLimit<R>>,
+    expected: Vec<String>,
+    what: String,
+}
+
+/// Check the header of points CSV from a reader and return the rows to come.
+pub fn stream<R: std::io::Read>(
+    reader: R,
+    dims: usize,
+    owner: &str,
+    what: &str,
+) -> Result<(Vec<String>, PointRows<R>)> {
+    let mut records = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(LineLimit::new(reader))
+        .into_records();
     let expected = expected_header(dims);
     let header: Vec<String> = match records.next() {
         None => bail!("{what}: the file is empty; expected the header `{}`", expected.join(",")),
@@ -55,18 +88,23 @@ pub fn parse<R: std::io::Read>(reader: R, dims: usize, owner: &str, what: &str) 
             expected.join(",")
         );
     }
-    let mut rows = Vec::new();
-    for rec in records {
-        let rec = rec.map_err(|e| anyhow!("{what}: {e}"))?;
+    Ok((header, PointRows { records, expected, what: what.to_string() }))
+}
+
+impl<R: std::io::Read> PointRows<R> {
+    fn check(&self, rec: csv::StringRecord) -> Result<Option<PointRow>> {
+        let what = &self.what;
+        let expected = &self.expected;
+        let dims = expected.len() - 1;
         let line = rec.position().map_or(0, |p| p.line());
         if rec.len() == 1 && rec.get(0) == Some("") {
-            continue; // blank line
+            return Ok(None); // blank line
         }
         if rec.len() != dims + 1 {
             bail!("{what}, line {line}: expected {} fields (`{}`), found {}", dims + 1, expected.join(","), rec.len());
         }
         let mut values = Vec::with_capacity(dims + 1);
-        for (field, name) in rec.iter().zip(&expected) {
+        for (field, name) in rec.iter().zip(expected) {
             let v: f64 = field
                 .parse()
                 .map_err(|_| anyhow!("{what}, line {line}, column `{name}`: `{field}` is not a number"))?;
@@ -79,9 +117,26 @@ pub fn parse<R: std::io::Read>(reader: R, dims: usize, owner: &str, what: &str) 
         if t < 0.0 {
             bail!("{what}, line {line}, column `t`: t = {t} is negative; t must be >= 0");
         }
-        rows.push(PointRow { line, fields: rec.iter().map(str::to_string).collect(), t, x: values[1..].to_vec() });
+        Ok(Some(PointRow { line, fields: rec.iter().map(str::to_string).collect(), t, x: values[1..].to_vec() }))
     }
-    Ok(Points { header, rows })
+}
+
+impl<R: std::io::Read> Iterator for PointRows<R> {
+    type Item = Result<PointRow>;
+
+    fn next(&mut self) -> Option<Result<PointRow>> {
+        loop {
+            let rec = match self.records.next()? {
+                Ok(r) => r,
+                Err(e) => return Some(Err(anyhow!("{}: {e}", self.what))),
+            };
+            match self.check(rec) {
+                Ok(Some(row)) => return Some(Ok(row)),
+                Ok(None) => continue,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

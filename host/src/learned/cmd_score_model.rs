@@ -6,38 +6,54 @@
 use std::marker::PhantomData;
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use std::io::Write;
+
+use anyhow::{bail, Context, Result};
 use tinyscore::Scalar;
 
 use super::model_io::{self, to_scalar, Model};
 use crate::cmd_score::to_scalar_point;
 use crate::eval::ScalarKind;
 use crate::numfmt::format_scalar;
-use crate::points::{self, Points};
+use crate::points::{self, PointRow};
 use crate::{output, with_model, with_scalar};
 
-/// Run the command: read and check every input first, then write all output at once.
+/// Run the command: rows are read, evaluated and written one at a time into a staged
+/// output that replaces the destination only when every row is done.
 pub fn run(model: &Path, scalar: ScalarKind, input: &Path, out: Option<&Path>) -> Result<()> {
     let loaded = model_io::load(model)?;
     let what = model.display().to_string();
-    let pts = points::load(input, loaded.model.dims(), "the model")?;
-    let text = with_model!(&loaded.model, m => with_scalar!(scalar, S => {
+    let (header, rows) = points::open(input, loaded.model.dims(), "the model")?;
+    let shown = out.map_or_else(|| "standard output".to_string(), |p| p.display().to_string());
+    let mut tx = output::Transaction::new();
+    let mut w = tx.writer(out)?;
+    with_model!(&loaded.model, m => with_scalar!(scalar, S => {
         let ms = to_scalar::<S, _>(m, &what)?;
-        model_table(&ms, &pts, PhantomData::<S>)
+        write_model_table(&ms, &header, rows, &mut w, &shown, PhantomData::<S>)
     }))?;
-    output::write_atomically(out, &text)
+    output::finish(w, &shown)?;
+    tx.commit()
 }
 
-/// The output table.
-pub fn model_table<S: Scalar, const D: usize>(m: &Model<S, D>, pts: &Points, _s: PhantomData<S>) -> Result<String> {
-    let mut out = String::new();
-    out.push_str(&pts.header.join(","));
+/// Write the output table; `shown` names the destination in write errors.
+pub fn write_model_table<S: Scalar, const D: usize>(
+    m: &Model<S, D>,
+    header: &[String],
+    rows: impl Iterator<Item = Result<PointRow>>,
+    w: &mut impl Write,
+    shown: &str,
+    _s: PhantomData<S>,
+) -> Result<()> {
+    let mut out = header.join(",");
     for d in 0..D {
         out.push_str(&format!(",score{d}"));
     }
     out.push_str(",status\n");
+    w.write_all(out.as_bytes()).with_context(|| format!("{shown}: write failed"))?;
     let mut cache = None;
-    for row in &pts.rows {
+    for row in rows {
+        let row = row?;
+        out.clear();
         let tc = match cache {
             Some((t, tc)) if t == row.t => tc,
             _ => {
@@ -58,6 +74,7 @@ pub fn model_table<S: Scalar, const D: usize>(m: &Model<S, D>, pts: &Points, _s:
         out.push(',');
         out.push_str(st.and(in_status).as_str());
         out.push('\n');
+        w.write_all(out.as_bytes()).with_context(|| format!("{shown}: write failed"))?;
     }
-    Ok(out)
+    Ok(())
 }

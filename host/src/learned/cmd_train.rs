@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use fixed::types::I16F16;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -22,7 +22,7 @@ use super::measure::{relative_fisher, Fisher};
 use super::model_io::{encode, precond_for, Model};
 use super::WeightingKind;
 use crate::report::plots::{line_plot, Series};
-use crate::{mixture_file, with_mixture};
+use crate::{mixture_file, output, with_mixture};
 
 /// Settings of a training run.
 #[derive(Clone, Debug, clap::Args)]
@@ -214,19 +214,14 @@ pub fn smoothed_curve(curve: &[f64]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Write the model and its two plots as one unit: everything is rendered into a temporary
-/// folder beside the model first, and moved into place only when all three are complete.
+/// Write the model and its two plots as one unit ([`output::Transaction`]): all three are
+/// staged first and put in place together, or none is.
 fn write_outputs(opts: &TrainOptions, s: &TrainSummary) -> Result<()> {
     let (loss_path, bins_path) = plot_paths(&opts.out);
-    let dir = match opts.out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = tempfile::tempdir_in(&dir).with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    let tm = tmp.path().join("model.tsm");
-    let tl = tmp.path().join("loss.svg");
-    let tb = tmp.path().join("bins.svg");
-    std::fs::write(&tm, &s.model_bytes).with_context(|| format!("{}: write failed", opts.out.display()))?;
+    let mut tx = output::Transaction::new();
+    tx.stage(Some(&opts.out), &s.model_bytes)?;
+    let tl = tx.path_for(Some(&loss_path))?;
+    let tb = tx.path_for(Some(&bins_path))?;
     let wname = opts.weighting.weighting().name();
     line_plot(
         &tl,
@@ -254,10 +249,7 @@ fn write_outputs(opts: &TrainOptions, s: &TrainSummary) -> Result<()> {
         });
     }
     line_plot(&tb, "loss per time bin (fresh draws, lambda = 1)", "t", "mean per-sample value", &series, true)?;
-    std::fs::rename(&tm, &opts.out).with_context(|| format!("{}: cannot write", opts.out.display()))?;
-    std::fs::rename(&tl, &loss_path).with_context(|| format!("{}: cannot write", loss_path.display()))?;
-    std::fs::rename(&tb, &bins_path).with_context(|| format!("{}: cannot write", bins_path.display()))?;
-    Ok(())
+    tx.commit()
 }
 
 /// Print the summary lines (`R`, time, size).

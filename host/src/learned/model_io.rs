@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use tinyscore::learned::model_file::{read_header, StoredScalar};
 use tinyscore::learned::{Preconditioning, ScoreMlp};
 use tinyscore::mixture::GaussianMixture;
@@ -86,7 +86,7 @@ pub fn parse(bytes: &[u8], what: &str) -> Result<LoadedModel> {
 /// Read a model file.
 pub fn load(path: &Path) -> Result<LoadedModel> {
     let what = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| format!("{what}: cannot read the model file"))?;
+    let bytes = crate::limits::read_limited(path, crate::limits::MAX_MODEL_FILE_BYTES, "model file")?;
     parse(&bytes, &what)
 }
 
