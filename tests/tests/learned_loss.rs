@@ -136,3 +136,63 @@ fn quadrature_matches_closed_forms() {
     let c = dsm_constant(&gm, Weighting::One, t0, t1, QuadNodes::for_dims(1));
     assert!((c - exact).abs() < 1e-9 * exact, "constant {c}, closed form {exact}");
 }
+
+/// Where the exact score turns sharply between narrow, separated components (small t), the
+/// quadrature must converge: against an independent brute-force rule (trapezoid on a fine
+/// uniform x grid, Simpson in sqrt(t)), and its error estimate must bound the difference.
+/// (A Gauss-Hermite rule per component was 3 % off here.)
+#[test]
+fn quadrature_converges_between_sharp_components() {
+    let gm = GaussianMixture::<1, 16>::new(
+        1.0,
+        &[
+            Component { weight: 0.5, mean: [-2.0], std: [0.4] },
+            Component { weight: 0.3, mean: [0.5], std: [0.3] },
+            Component { weight: 0.2, mean: [2.5], std: [0.6] },
+        ],
+    )
+    .unwrap();
+    let m: Model<f64, 1> = Model { precond: precond_for(&gm), params: tinyscore::learned::Params::zeroed() };
+    let w = Weighting::Variance;
+    let f = |t: f64, x: f64| {
+        let (s, _) = tinyscore::learned::objective::exact_score::<f64, 1, 16>(&gm, t, &[x]).unwrap();
+        let (ms, _) = m.score(t, &[x]);
+        let density: f64 = gm
+            .components()
+            .iter()
+            .map(|c| {
+                let v = c.std[0] * c.std[0] + t;
+                c.weight * (-(x - c.mean[0]) * (x - c.mean[0]) / (2.0 * v)).exp()
+                    / (2.0 * std::f64::consts::PI * v).sqrt()
+            })
+            .sum();
+        density * 0.5 * w.lambda(t, 1.0) * (ms[0] - s[0]) * (ms[0] - s[0])
+    };
+    // Trapezoid in x on [-9, 9], 6001 points; Simpson in u = sqrt(t) on [0, 1], 160 intervals.
+    let (nx, nu) = (6000, 160);
+    let inner = |t: f64| {
+        let h = 18.0 / nx as f64;
+        (0..=nx).map(|i| if i == 0 || i == nx { 0.5 } else { 1.0 } * f(t, -9.0 + h * i as f64)).sum::<f64>() * h
+    };
+    let hu = 1.0 / nu as f64;
+    let brute: f64 = (0..=nu)
+        .map(|i| {
+            let u = hu * i as f64;
+            let sw = if i == 0 || i == nu {
+                1.0
+            } else if i % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
+            sw * inner(u * u) * 2.0 * u
+        })
+        .sum::<f64>()
+        * hu
+        / 3.0;
+    let nodes = QuadNodes::for_dims(1);
+    let fine = j_naive(&m, &gm, w, 0.0, 1.0, nodes.refined());
+    let coarse = j_naive(&m, &gm, w, 0.0, 1.0, nodes);
+    assert!((fine - brute).abs() < 2e-5 * brute, "quadrature {fine}, brute force {brute}");
+    assert!((fine - coarse).abs() < 2e-5 * brute, "error estimate {} too large", (fine - coarse).abs());
+}

@@ -66,8 +66,12 @@ pub struct LossResult {
     pub mc: Estimate,
     /// Quadrature value of the same objective.
     pub quadrature: f64,
+    /// Its error estimate: the difference to the rule of half the size.
+    pub quadrature_error: f64,
     /// Quadrature nodes used.
     pub nodes: QuadNodes,
+    /// Dimensions of the problem.
+    pub dims: usize,
     /// `(t_lo, t_hi, mean, std_error, samples)` per time bin.
     pub bins: Vec<(f64, f64, f64, f64, u64)>,
 }
@@ -97,14 +101,22 @@ pub fn compute<S: Scalar, const D: usize, const K: usize>(
     let mut m = *model;
     accumulate::<S, _, _, D, K, BINS>(&mut m, gm, &cfg, opts.samples, &mut rng, &mut acc)
         .map_err(|e| anyhow!("{e}"))?;
-    let nodes = QuadNodes::for_dims(D);
-    let mut quadrature = j_naive(model, gm, weighting, opts.t_min, opts.t_max, nodes);
-    if target == Target::Denoising {
-        quadrature += dsm_constant(gm, weighting, opts.t_min, opts.t_max, nodes);
-    }
+    // The quadrature with the default rule and with every size doubled: the second is the
+    // value, their difference the error estimate.
+    let quad = |nodes: QuadNodes| {
+        let mut q = j_naive(model, gm, weighting, opts.t_min, opts.t_max, nodes);
+        if target == Target::Denoising {
+            q += dsm_constant(gm, weighting, opts.t_min, opts.t_max, nodes);
+        }
+        q
+    };
+    let coarse = QuadNodes::for_dims(D);
+    let nodes = coarse.refined();
+    let quadrature = quad(nodes);
+    let quadrature_error = (quadrature - quad(coarse)).abs();
     let bins =
         (0..BINS).filter_map(|i| acc.bin(i).map(|(a, b, mo)| (a, b, mo.mean(), mo.std_error(), mo.count()))).collect();
-    Ok(LossResult { mc: acc.estimate(), quadrature, nodes, bins })
+    Ok(LossResult { mc: acc.estimate(), quadrature, quadrature_error, nodes, dims: D, bins })
 }
 
 /// Dispatch over matching mixture and model dimensions.
@@ -139,8 +151,10 @@ pub fn text(r: &LossResult, opts: &LossOptions) -> String {
     );
     let _ = writeln!(
         s,
-        "  quadrature:  {:.6e} ({} Gauss-Legendre nodes in t x {} Gauss-Hermite nodes per dimension and component)",
-        r.quadrature, r.nodes.t, r.nodes.x
+        "  quadrature:  {:.6e} +- {:.1e} ({}; error: difference to the rule of half the size)",
+        r.quadrature,
+        r.quadrature_error,
+        r.nodes.describe(r.dims)
     );
     let _ = writeln!(s, "  difference:  {:+.2} standard errors", r.z());
     if r.mc.saturated {
@@ -155,6 +169,7 @@ pub fn text(r: &LossResult, opts: &LossOptions) -> String {
             "estimate": r.mc.value,
             "std_error": r.mc.std_error,
             "quadrature": r.quadrature,
+            "quadrature_error": r.quadrature_error,
             "z": r.z(),
             "samples": r.mc.samples,
             "saturated": r.mc.saturated,
