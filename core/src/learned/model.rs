@@ -282,12 +282,7 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> Params<S, D, H, 
 
     /// All zero.
     pub fn zeroed() -> Self {
-        Params {
-            input: Dense::zeroed(),
-            time: Linear::zeroed(),
-            hidden: [Dense::zeroed(); L],
-            output: Dense::zeroed(),
-        }
+        Params { input: Dense::zeroed(), time: Linear::zeroed(), hidden: [Dense::zeroed(); L], output: Dense::zeroed() }
     }
 
     /// The tensors as flat slices in file order ([`Tensor::ALL`]; `w_h` is one slice per
@@ -320,7 +315,10 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> Params<S, D, H, 
     ///
     /// # Errors
     /// The first error `f` returns.
-    pub fn try_for_each_tensor_mut<E>(&mut self, mut f: impl FnMut(ParamId, &mut [S]) -> Result<(), E>) -> Result<(), E> {
+    pub fn try_for_each_tensor_mut<E>(
+        &mut self,
+        mut f: impl FnMut(ParamId, &mut [S]) -> Result<(), E>,
+    ) -> Result<(), E> {
         let p = self;
         f(Self::param_id(Tensor::WX, 0), p.input.w.as_flattened_mut())?;
         f(Self::param_id(Tensor::WT, 0), p.time.w.as_flattened_mut())?;
