@@ -351,11 +351,11 @@ impl<T: Copy + Default + core::fmt::Debug, const N: usize> Parameters for [T; N]
     }
 
     fn slices(&self) -> impl Iterator<Item = &[T]> {
-        core::iter::once(&self[..])
+        core::iter::once(self.as_slice())
     }
 
     fn slices_mut(&mut self) -> impl Iterator<Item = &mut [T]> {
-        core::iter::once(&mut self[..])
+        core::iter::once(self.as_mut_slice())
     }
 }
 

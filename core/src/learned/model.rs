@@ -302,12 +302,12 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> Params<S, D, H, 
         [
             (id(Tensor::WX, 0), self.input.w.as_flattened()),
             (id(Tensor::WT, 0), self.time.w.as_flattened()),
-            (id(Tensor::BIn, 0), &self.input.b[..]),
+            (id(Tensor::BIn, 0), self.input.b.as_slice()),
         ]
         .into_iter()
         .chain(self.hidden.iter().enumerate().map(move |(l, d)| (id(Tensor::WH, l * H * H), d.w.as_flattened())))
-        .chain(self.hidden.iter().enumerate().map(move |(l, d)| (id(Tensor::BH, l * H), &d.b[..])))
-        .chain([(id(Tensor::WOut, 0), self.output.w.as_flattened()), (id(Tensor::BOut, 0), &self.output.b[..])])
+        .chain(self.hidden.iter().enumerate().map(move |(l, d)| (id(Tensor::BH, l * H), d.b.as_slice())))
+        .chain([(id(Tensor::WOut, 0), self.output.w.as_flattened()), (id(Tensor::BOut, 0), self.output.b.as_slice())])
     }
 
     /// Call `f` on every tensor as a flat mutable slice, in the file order of

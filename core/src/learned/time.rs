@@ -142,13 +142,13 @@ impl TrainingTimes {
                 lo * libm::pow((b + offset) / lo, u) - offset
             }
         };
-        // `a <= t <= b` with `a >= 0` finite: a valid time (`!(t >= a)` also catches NaN).
-        Time(if !(t >= a) {
-            a
-        } else if t > b {
+        // `a <= t <= b` with `a >= 0` finite: a valid time (NaN fails both tests and gives `a`).
+        Time(if t > b {
             b
-        } else {
+        } else if t >= a {
             t
+        } else {
+            a
         })
     }
 }
