@@ -657,6 +657,7 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreSource<S, D
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
     use rand_xoshiro::rand_core::SeedableRng;
 
@@ -693,6 +694,30 @@ mod tests {
         assert_eq!(std::format!("{id}"), "w_h[1][2][3]");
         assert_eq!(std::format!("{}", P::param_id(Tensor::WX, 5)), "w_x[2][1]");
         assert_eq!(std::format!("{}", P::param_id(Tensor::BOut, 1)), "b_out[1]");
+    }
+
+    #[test]
+    fn file_order_ids_address_their_parameters() {
+        let mut rng = crate::DefaultRng::seed_from_u64(4);
+        let mut p = Params::<f64, 2, 3, 2>::init(&mut rng);
+        let mut k = 0.0;
+        for s in p.slices_mut() {
+            for v in s.iter_mut() {
+                k += 1.0;
+                *v = k;
+            }
+        }
+        assert_eq!(k as usize, Params::<f64, 2, 3, 2>::COUNT);
+        let mut seen = 0;
+        let ids: std::vec::Vec<(ParamId, std::vec::Vec<f64>)> = p.tensors().map(|(id, s)| (id, s.to_vec())).collect();
+        for (id, s) in ids {
+            for (i, v) in s.iter().enumerate() {
+                assert_eq!(*p.param_mut(id.offset(i)).unwrap(), *v, "{}", id.offset(i));
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, Params::<f64, 2, 3, 2>::COUNT);
+        assert!(p.param_mut(Params::<f64, 2, 3, 2>::param_id(Tensor::WH, 18)).is_none());
     }
 
     #[test]

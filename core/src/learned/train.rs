@@ -209,3 +209,40 @@ impl<F: Float, const D: usize, const H: usize, const L: usize> Trainer<F, D, H, 
         Ok(total / n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::learned::Preconditioning;
+    use rand_xoshiro::rand_core::SeedableRng;
+
+    #[test]
+    fn invalid_configurations_are_refused() {
+        let pc = Preconditioning { sigma: 1.0, noise_floor: 0.3, data_mean: [0.0], data_std: [1.0] };
+        let m = ScoreMlp::<f32, 1, 4, 0>::new_random(pc, &mut crate::DefaultRng::seed_from_u64(1)).unwrap();
+        let bad = |c: TrainConfig| Trainer::new(m, c).unwrap_err();
+        let d = TrainConfig::default();
+        assert!(matches!(bad(TrainConfig { t_min: 1.0, ..d }), TrainError::Times(TimeError::InvalidRange { .. })));
+        assert!(matches!(bad(TrainConfig { t_max: f64::INFINITY, ..d }), TrainError::Times(_)));
+        let geo = TimeSampling::Geometric { offset: 0.0 };
+        assert!(matches!(
+            bad(TrainConfig { time_sampling: geo, ..d }),
+            TrainError::Times(TimeError::GeometricOffset { .. })
+        ));
+        assert_eq!(bad(TrainConfig { batch: 0, ..d }), TrainError::EmptyBatch);
+        assert!(matches!(bad(TrainConfig { lr: f64::NAN, ..d }), TrainError::LearningRate { .. }));
+        let mut t = Trainer::new(m, d).unwrap();
+        assert!(t.set_lr(-1.0).is_err() && t.config().lr == DEFAULT_LR);
+    }
+
+    #[test]
+    fn drawn_times_stay_in_range() {
+        for s in [TimeSampling::Uniform, TimeSampling::Geometric { offset: 0.05 }] {
+            let tt = TrainingTimes::new(0.25, 16.0, s).unwrap();
+            for u in [0.0, 0.3, 0.999_999_999, 1.0, 7.0, -1.0, f64::NAN] {
+                let t = tt.time(u).get();
+                assert!((0.25..=16.0).contains(&t), "{s:?} {u} -> {t}");
+            }
+        }
+    }
+}
