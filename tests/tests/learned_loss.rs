@@ -73,7 +73,7 @@ fn denoising_objective_is_j_naive_plus_a_theta_independent_constant() {
     let mut naive = Vec::new();
     let base = trained(&gm, 200, 3);
     let mut shifted = base;
-    shifted.params.b_out[0] += 0.3;
+    shifted.params.output.b[0] += 0.3;
     for (steps, m) in [(200, base), (0, shifted)] {
         let jn = j_naive(&m, &gm, Weighting::Variance, t_min, 1.0, nodes);
         let o = opts(WeightingKind::Variance, TargetKind::Denoising, t_min, ScalarKind::F64, 5);

@@ -14,7 +14,7 @@ type M32 = ScoreMlp<f32, 2, 32, 1>;
 fn model() -> M32 {
     let pc = Preconditioning { sigma: 1.0, noise_floor: 0.3, data_mean: [0.25, -1.0], data_std: [1.5, 2.0] };
     let mut m = M32::new_random(pc, &mut DefaultRng::seed_from_u64(11)).unwrap();
-    for (i, v) in m.params.w_out.as_flattened_mut().iter_mut().enumerate() {
+    for (i, v) in m.params.output.w.as_flattened_mut().iter_mut().enumerate() {
         *v = 0.01 * i as f32 - 0.3;
     }
     m
@@ -116,14 +116,14 @@ fn header_errors_are_specific() {
 #[test]
 fn quantisation_refuses_a_weight_that_does_not_fit_and_names_it() {
     let mut m = model();
-    m.params.w_h[0][3][7] = 300.0;
+    m.params.hidden[0].w[3][7] = 300.0;
     let e = m.convert::<I8F24>().unwrap_err();
     assert_eq!(e.param.tensor, Tensor::WH);
     assert!(format!("{e}").contains("w_h[0][3][7] = 300"), "{e}");
     // Through the file, too.
     let e = ScoreMlp::<I8F24, 2, 32, 1>::decode(&bytes(&m)).unwrap_err();
     assert!(format!("{e}").contains("w_h[0][3][7]") && format!("{e}").contains("i8f24"), "{e}");
-    m.params.b_out[1] = 40_000.0;
+    m.params.output.b[1] = 40_000.0;
     let e = m.convert::<I16F16>().unwrap_err();
     assert!(format!("{e}").contains("b_out[1] = 40000"), "{e}");
 }

@@ -125,8 +125,10 @@ pub struct Estimate {
     pub saturated: bool,
 }
 
-/// Accumulators cannot be merged: their time ranges or bin counts differ.
+/// Accumulators cannot be merged: their time ranges differ (bin counts are part of the type).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct MergeMismatch;
 
 impl core::fmt::Display for MergeMismatch {
@@ -135,11 +137,29 @@ impl core::fmt::Display for MergeMismatch {
     }
 }
 
+impl core::error::Error for MergeMismatch {}
+
 /// Per-sample values `v = 1/2 lambda(t) |s_theta - target|^2` at times `t` in
 /// `[t_min, t_max]`, overall and in `B` equal time bins.
 ///
 /// The estimate of `J = 1/2 \int lambda E|.|^2 dt` is `(t_max - t_min) mean(v)`
-/// ([`LossAccumulator::estimate`]); a bin's mean is `E[v | t in bin]`.
+/// ([`LossAccumulator::estimate`]); a bin's mean is `E[v | t in bin]`. Samples from a model
+/// are added by [`LossAccumulator::accumulate`].
+///
+/// # Examples
+/// ```
+/// use tinyscore::learned::LossAccumulator;
+/// let mut a = LossAccumulator::<2>::new(0.0, 2.0);
+/// a.add(0.5, 1.0);
+/// a.add(1.5, 3.0);
+/// let mut b = LossAccumulator::<2>::new(0.0, 2.0);
+/// b.add(1.0, 2.0);
+/// a.merge(&b)?;
+/// let e = a.estimate();
+/// assert_eq!((e.value, e.samples), (4.0, 3)); // (t_max - t_min) * mean
+/// assert_eq!(a.bins()[1].count(), 2);
+/// # Ok::<(), tinyscore::learned::accumulator::MergeMismatch>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LossAccumulator<const B: usize> {
     t_min: f64,
@@ -166,6 +186,7 @@ impl<const B: usize> LossAccumulator<B> {
     /// Add the value of one sample drawn at time `t`.
     pub fn add(&mut self, t: f64, v: f64) {
         self.total.add(v);
+        // `bin_of` is `< B`, so a bin exists unless `B = 0` (no bins: only the total is kept).
         let i = self.bin_of(t);
         if let Some(b) = self.bins.get_mut(i) {
             b.add(v);
@@ -173,6 +194,9 @@ impl<const B: usize> LossAccumulator<B> {
     }
 
     /// Add everything another accumulator over the same range has seen.
+    ///
+    /// # Errors
+    /// [`MergeMismatch`] if the time ranges differ (bit for bit); nothing is added then.
     pub fn merge(&mut self, other: &Self) -> Result<(), MergeMismatch> {
         if self.t_min.to_bits() != other.t_min.to_bits() || self.t_max.to_bits() != other.t_max.to_bits() {
             return Err(MergeMismatch);

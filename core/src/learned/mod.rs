@@ -1,8 +1,11 @@
 //! A learned score `s_theta(x, t)`: a tiny fixed-size network, its training by score
 //! matching (MATH.md sections 3 and 4), the `lambda(t)`-weighted loss and a model file.
 //!
+//! * [`layer`]: the layers ([`Dense`], [`Linear`]), the activation ([`Tanh`]) and the flat
+//!   parameter view ([`Parameters`]) the network and the optimiser are built from.
 //! * [`model`]: [`ScoreMlp`], every size a const generic, forward pass in every
 //!   [`Scalar`](crate::Scalar) type; implements [`ScoreSource`](crate::score_source::ScoreSource).
+//! * [`time`]: validated times ([`Time`]) and training-time distributions ([`TrainingTimes`]).
 //! * [`backprop`] and [`adam`]: gradients and the Adam optimiser in `f32`/`f64`
 //!   (state in fixed-size arrays: training runs on a microcontroller too).
 //! * [`weighting`], [`objective`], [`accumulator`]: the time weights, Monte Carlo draws of
@@ -14,15 +17,21 @@
 pub mod accumulator;
 pub mod adam;
 pub mod backprop;
+pub mod layer;
 pub mod model;
 pub mod model_file;
 pub mod objective;
+pub mod time;
 pub mod train;
 pub mod weighting;
 
-pub use accumulator::{Estimate, LossAccumulator, Moments};
-pub use model::{Params, Preconditioning, ScoreMlp, Tensor, TimeConsts};
-pub use objective::Target;
+pub use accumulator::{Estimate, LossAccumulator, MergeMismatch, Moments};
+pub use layer::{Activation, Dense, Linear, Parameters, Tanh};
+pub use model::{ParamError, ParamId, Params, PrecondError, Preconditioning, ScoreMlp, Tensor, TimeConsts};
+pub use model_file::ModelFileError;
+pub use objective::{McConfig, ObjectiveError, Target};
+pub use time::{Time, TimeError, TimeSampling, TrainingTimes};
+pub use train::{TrainConfig, TrainError, Trainer};
 pub use weighting::Weighting;
 
 /// The float types in which the model can be trained (`f32`, `f64`): their own working type.

@@ -19,8 +19,9 @@
 //! stays of order 1 while the score itself grows like `1 / v(t)` as `t -> 0`. Inputs and
 //! outputs stay bounded, which suits fixed point.
 //!
-//! `tanh(a) = sign(a) (1 - e) / (1 + e)`, `e = exp(-2|a|) <= 1`: one `exp` and one division
-//! per unit, exact to the working type in fixed point (no overflow: the exp argument is `<= 0`).
+//! Each layer is a [`Dense`] (the first also has a bias-free [`Linear`] block for the time
+//! features); the activation is [`Act`] (`tanh`: one `exp` and one division per unit, see
+//! [`tanh`]).
 //!
 //! # Precision
 //! Everything depending on `t` only is computed once per `t` in `f64` ([`TimeConsts`]) and
@@ -33,12 +34,20 @@ use core::fmt;
 
 use rand_core::RngCore;
 
+use super::layer::{Activation, Dense, FixedRounding, Linear, Parameters, Tanh};
+use super::time::Time;
+use crate::mixture::GaussianMixture;
 use crate::sampling::uniform_f64;
 use crate::score_source::ScoreSource;
 use crate::{Real, Scalar, Status};
 
+pub use super::layer::tanh;
+
 /// Number of features of `t` fed to the network.
 pub const TIME_FEATURES: usize = 2;
+
+/// The activation of the hidden layers (the model file's architecture code 1).
+pub type Act = Tanh;
 
 /// The constants that normalise inputs and scale outputs (part of the model file).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,6 +64,8 @@ pub struct Preconditioning<const D: usize> {
 
 /// Which preconditioning constant is invalid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum PrecondError {
     /// `sigma` is negative or not finite.
     Sigma,
@@ -77,8 +88,38 @@ impl fmt::Display for PrecondError {
     }
 }
 
+impl core::error::Error for PrecondError {}
+
 impl<const D: usize> Preconditioning<D> {
+    /// The preconditioning of a mixture (what `tinyscore train` and the firmware use): its
+    /// diffusion scale, its mean, its per-dimension std at `t = 0`, and the smallest
+    /// component std as the noise floor. Valid for every validated mixture.
+    ///
+    /// # Examples
+    /// ```
+    /// use tinyscore::learned::Preconditioning;
+    /// use tinyscore::mixture::{Component, GaussianMixture};
+    /// let gm = GaussianMixture::<1, 2>::new(
+    ///     1.0,
+    ///     &[Component { weight: 0.5, mean: [-1.0], std: [0.5] }, Component { weight: 0.5, mean: [1.0], std: [0.25] }],
+    /// )?;
+    /// let pc = Preconditioning::from_mixture(&gm);
+    /// assert_eq!((pc.sigma, pc.noise_floor, pc.data_mean), (1.0, 0.25, [0.0]));
+    /// assert!((pc.data_std[0] - (1.0f64 + 0.5 * (0.25 + 0.0625)).sqrt()).abs() < 1e-15);
+    /// assert!(pc.validate().is_ok());
+    /// # Ok::<(), tinyscore::mixture::MixtureError>(())
+    /// ```
+    pub fn from_mixture<const K: usize>(gm: &GaussianMixture<D, K>) -> Self {
+        let var = gm.marginal_variance(0.0);
+        let floor = gm.components().iter().flat_map(|c| c.std.iter().copied()).fold(f64::INFINITY, f64::min);
+        Preconditioning { sigma: gm.sigma(), noise_floor: floor, data_mean: gm.mean(), data_std: var.map(libm::sqrt) }
+    }
+
     /// Check every constant.
+    ///
+    /// # Errors
+    /// The first invalid constant, in the order `sigma`, `noise_floor`, `data_mean`,
+    /// `data_std`.
     pub fn validate(&self) -> Result<(), PrecondError> {
         if !(self.sigma.is_finite() && self.sigma >= 0.0) {
             return Err(PrecondError::Sigma);
@@ -163,6 +204,7 @@ impl Tensor {
 
 /// One parameter: a tensor and the flat index in it (row-major).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ParamId {
     /// The tensor.
     pub tensor: Tensor,
@@ -172,6 +214,13 @@ pub struct ParamId {
     pub cols: usize,
     /// Length of the tensor's middle axis (for `w_h`; 0 otherwise).
     pub rows: usize,
+}
+
+impl ParamId {
+    /// The parameter `i` places further in the same tensor.
+    pub const fn offset(self, i: usize) -> ParamId {
+        ParamId { index: self.index + i, ..self }
+    }
 }
 
 impl fmt::Display for ParamId {
@@ -193,6 +242,8 @@ impl fmt::Display for ParamId {
 
 /// A parameter that does not fit the target scalar type.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct ParamError {
     /// Which parameter.
     pub param: ParamId,
@@ -208,23 +259,21 @@ impl fmt::Display for ParamError {
     }
 }
 
-/// The parameters: `L + 1` hidden layers of width `H` (see the module documentation).
+impl core::error::Error for ParamError {}
+
+/// The parameters: `L + 1` hidden layers of width `H` (see the module documentation), as
+/// layers. The file's tensors: `w_x` and `b_in` are `input`, `w_t` is `time`, `w_h[l]` and
+/// `b_h[l]` are `hidden[l]`, `w_out` and `b_out` are `output`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Params<S, const D: usize, const H: usize, const L: usize> {
-    /// Input weights for `u`, H x D.
-    pub w_x: [[S; D]; H],
-    /// Input weights for the time features, H x TIME_FEATURES.
-    pub w_t: [[S; TIME_FEATURES]; H],
-    /// First-layer bias.
-    pub b_in: [S; H],
-    /// Hidden-to-hidden weights, L x H x H (`[l][out][in]`).
-    pub w_h: [[[S; H]; H]; L],
-    /// Hidden biases, L x H.
-    pub b_h: [[S; H]; L],
-    /// Output weights, D x H.
-    pub w_out: [[S; H]; D],
-    /// Output bias.
-    pub b_out: [S; D],
+    /// First layer on the normalised coordinates `u`: `w_x` (H x D) and `b_in`.
+    pub input: Dense<S, D, H>,
+    /// First-layer weights of the time features, `w_t` (H x TIME_FEATURES), no bias.
+    pub time: Linear<S, TIME_FEATURES, H>,
+    /// Hidden-to-hidden layers `w_h[l]` (H x H, `[out][in]`) and `b_h[l]`.
+    pub hidden: [Dense<S, H, H>; L],
+    /// Output layer `w_out` (D x H) and `b_out`.
+    pub output: Dense<S, H, D>,
 }
 
 impl<S: Scalar, const D: usize, const H: usize, const L: usize> Params<S, D, H, L> {
@@ -233,42 +282,72 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> Params<S, D, H, 
 
     /// All zero.
     pub fn zeroed() -> Self {
-        let z = S::default();
-        Params {
-            w_x: [[z; D]; H],
-            w_t: [[z; TIME_FEATURES]; H],
-            b_in: [z; H],
-            w_h: [[[z; H]; H]; L],
-            b_h: [[z; H]; L],
-            w_out: [[z; H]; D],
-            b_out: [z; D],
+        Params { input: Dense::zeroed(), time: Linear::zeroed(), hidden: [Dense::zeroed(); L], output: Dense::zeroed() }
+    }
+
+    /// The tensors as flat slices in file order ([`Tensor::ALL`]; `w_h` is one slice per
+    /// layer, then `b_h` one per layer), each with the identity of its first parameter
+    /// (use [`ParamId::offset`] for the others).
+    ///
+    /// # Examples
+    /// ```
+    /// use tinyscore::learned::Params;
+    /// let p = Params::<f32, 2, 4, 1>::zeroed();
+    /// let names: Vec<String> = p.tensors().map(|(id, _)| id.to_string()).collect();
+    /// assert_eq!(names, ["w_x[0][0]", "w_t[0][0]", "b_in[0]", "w_h[0][0][0]", "b_h[0][0]", "w_out[0][0]", "b_out[0]"]);
+    /// assert_eq!(p.tensors().map(|(_, s)| s.len()).sum::<usize>(), Params::<f32, 2, 4, 1>::COUNT);
+    /// ```
+    pub fn tensors(&self) -> impl Iterator<Item = (ParamId, &[S])> {
+        let id = Self::param_id;
+        [
+            (id(Tensor::WX, 0), self.input.w.as_flattened()),
+            (id(Tensor::WT, 0), self.time.w.as_flattened()),
+            (id(Tensor::BIn, 0), self.input.b.as_slice()),
+        ]
+        .into_iter()
+        .chain(self.hidden.iter().enumerate().map(move |(l, d)| (id(Tensor::WH, l * H * H), d.w.as_flattened())))
+        .chain(self.hidden.iter().enumerate().map(move |(l, d)| (id(Tensor::BH, l * H), d.b.as_slice())))
+        .chain([(id(Tensor::WOut, 0), self.output.w.as_flattened()), (id(Tensor::BOut, 0), self.output.b.as_slice())])
+    }
+
+    /// Call `f` on every tensor as a flat mutable slice, in the file order of
+    /// [`Params::tensors`], stopping at the first error.
+    ///
+    /// # Errors
+    /// The first error `f` returns.
+    pub fn try_for_each_tensor_mut<E>(
+        &mut self,
+        mut f: impl FnMut(ParamId, &mut [S]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let p = self;
+        f(Self::param_id(Tensor::WX, 0), p.input.w.as_flattened_mut())?;
+        f(Self::param_id(Tensor::WT, 0), p.time.w.as_flattened_mut())?;
+        f(Self::param_id(Tensor::BIn, 0), &mut p.input.b)?;
+        for (l, layer) in p.hidden.iter_mut().enumerate() {
+            f(Self::param_id(Tensor::WH, l * H * H), layer.w.as_flattened_mut())?;
         }
+        for (l, layer) in p.hidden.iter_mut().enumerate() {
+            f(Self::param_id(Tensor::BH, l * H), &mut layer.b)?;
+        }
+        f(Self::param_id(Tensor::WOut, 0), p.output.w.as_flattened_mut())?;
+        f(Self::param_id(Tensor::BOut, 0), &mut p.output.b)
     }
 
-    /// The tensors as flat slices, in [`Tensor::ALL`] order.
-    pub fn slices(&self) -> [&[S]; 7] {
-        [
-            self.w_x.as_flattened(),
-            self.w_t.as_flattened(),
-            &self.b_in,
-            self.w_h.as_flattened().as_flattened(),
-            self.b_h.as_flattened(),
-            self.w_out.as_flattened(),
-            &self.b_out,
-        ]
-    }
-
-    /// The tensors as flat mutable slices, in [`Tensor::ALL`] order.
-    pub fn slices_mut(&mut self) -> [&mut [S]; 7] {
-        [
-            self.w_x.as_flattened_mut(),
-            self.w_t.as_flattened_mut(),
-            &mut self.b_in,
-            self.w_h.as_flattened_mut().as_flattened_mut(),
-            self.b_h.as_flattened_mut(),
-            self.w_out.as_flattened_mut(),
-            &mut self.b_out,
-        ]
+    /// The parameter `id` (`None` if its index is outside its tensor).
+    pub fn param_mut(&mut self, id: ParamId) -> Option<&mut S> {
+        let i = id.index;
+        match id.tensor {
+            Tensor::WX => self.input.w.as_flattened_mut().get_mut(i),
+            Tensor::WT => self.time.w.as_flattened_mut().get_mut(i),
+            Tensor::BIn => self.input.b.get_mut(i),
+            Tensor::WH => {
+                let layer = self.hidden.get_mut(i.checked_div(H * H)?)?;
+                layer.w.as_flattened_mut().get_mut(i.checked_rem(H * H)?)
+            }
+            Tensor::BH => self.hidden.get_mut(i.checked_div(H)?)?.b.get_mut(i.checked_rem(H)?),
+            Tensor::WOut => self.output.w.as_flattened_mut().get_mut(i),
+            Tensor::BOut => self.output.b.get_mut(i),
+        }
     }
 
     /// The identity of parameter `index` of `tensor`.
@@ -285,7 +364,8 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> Params<S, D, H, 
     }
 
     /// Glorot-uniform weights (`+-sqrt(6 / (fan_in + fan_out))`), zero biases, and a zero
-    /// output layer (so a fresh model is the Gaussian skip term).
+    /// output layer (so a fresh model is the Gaussian skip term). The weights are drawn in
+    /// file order: `w_x`, `w_t`, then `w_h` layer by layer.
     pub fn init<R: RngCore + ?Sized>(rng: &mut R) -> Self {
         let mut p = Self::zeroed();
         let mut fill = |s: &mut [S], fan: usize| {
@@ -294,27 +374,64 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> Params<S, D, H, 
                 *v = S::from_f64(a * (2.0 * uniform_f64(rng) - 1.0)).0;
             }
         };
-        fill(p.w_x.as_flattened_mut(), D + TIME_FEATURES + H);
-        fill(p.w_t.as_flattened_mut(), D + TIME_FEATURES + H);
-        fill(p.w_h.as_flattened_mut().as_flattened_mut(), 2 * H);
+        // The first layer's fan-in counts both input blocks.
+        fill(p.input.w.as_flattened_mut(), D + TIME_FEATURES + H);
+        fill(p.time.tensor_mut(), D + TIME_FEATURES + H);
+        for layer in p.hidden.iter_mut() {
+            fill(layer.w.as_flattened_mut(), 2 * H);
+        }
         p
     }
 
-    /// Convert every parameter to `T` (rounding to nearest); fails on the first parameter
-    /// that is out of `T`'s range or not finite.
+    /// Convert every parameter to `T` (rounding to nearest).
+    ///
+    /// # Errors
+    /// The first parameter in file order that is out of `T`'s range or not finite.
     pub fn convert<T: Scalar>(&self) -> Result<Params<T, D, H, L>, ParamError> {
-        let mut out = Params::<T, D, H, L>::zeroed();
-        for ((src, dst), tensor) in self.slices().into_iter().zip(out.slices_mut()).zip(Tensor::ALL) {
-            for (i, (s, d)) in src.iter().zip(dst.iter_mut()).enumerate() {
-                let v = s.to_f64();
-                let (c, st) = T::from_f64(v);
-                if !st.is_ok() || !v.is_finite() {
-                    return Err(ParamError { param: Self::param_id(tensor, i), value: v, scalar: T::NAME });
+        for (id, s) in self.tensors() {
+            for (i, v) in s.iter().enumerate() {
+                let v = v.to_f64();
+                if !T::from_f64(v).1.is_ok() || !v.is_finite() {
+                    return Err(ParamError { param: id.offset(i), value: v, scalar: T::NAME });
                 }
-                *d = c;
             }
         }
-        Ok(out)
+        let f = |s: S| T::from_f64(s.to_f64()).0;
+        Ok(Params {
+            input: self.input.map(f),
+            time: self.time.map(f),
+            hidden: self.hidden.map(|d| d.map(f)),
+            output: self.output.map(f),
+        })
+    }
+}
+
+impl<S: Scalar, const D: usize, const H: usize, const L: usize> Parameters for Params<S, D, H, L> {
+    type Elem = S;
+
+    fn zeroed() -> Self {
+        Params::zeroed()
+    }
+
+    /// Layer by layer: `w_x`, `b_in`, `w_t`, `w_h[0]`, `b_h[0]`, ..., `w_out`, `b_out`
+    /// (file order is [`Params::tensors`]).
+    fn slices(&self) -> impl Iterator<Item = &[S]> {
+        self.input
+            .tensors()
+            .into_iter()
+            .chain([self.time.tensor()])
+            .chain(self.hidden.iter().flat_map(Dense::tensors))
+            .chain(self.output.tensors())
+    }
+
+    fn slices_mut(&mut self) -> impl Iterator<Item = &mut [S]> {
+        let Params { input, time, hidden, output } = self;
+        input
+            .tensors_mut()
+            .into_iter()
+            .chain([time.tensor_mut()])
+            .chain(hidden.iter_mut().flat_map(Dense::tensors_mut))
+            .chain(output.tensors_mut())
     }
 }
 
@@ -339,7 +456,7 @@ impl<W: Real, const D: usize, const H: usize, const L: usize> Trace<W, D, H, L> 
         Trace { u: [W::ZERO; D], h0: [W::ZERO; H], hs: [[W::ZERO; H]; L], out: [W::ZERO; D], limited: false }
     }
 
-    /// The last hidden layer `h_L`.
+    /// The last hidden layer `h_L` (`h_0` when `L = 0`).
     pub fn last_hidden(&self) -> &[W; H] {
         self.hs.last().unwrap_or(&self.h0)
     }
@@ -351,33 +468,29 @@ impl<W: Real, const D: usize, const H: usize, const L: usize> Default for Trace<
     }
 }
 
-/// `tanh(a)` from one `exp` of a non-positive argument: to the working precision for floats;
-/// for fixed point within 2^-27 (the fast `exp` and division of [`Real::exp_nonpos`] and
-/// [`Real::div_fast`], 32-bit multiplies only).
-#[inline]
-pub fn tanh<W: Real>(a: W) -> W {
-    let neg = a < W::ZERO;
-    let abs = if neg { -a } else { a };
-    let e = (-(abs + abs)).exp_nonpos();
-    let y = (W::ONE - e).div_fast(W::ONE + e);
-    if neg {
-        -y
-    } else {
-        y
-    }
-}
-
-/// `b + W h` for one output row.
-#[inline]
-fn dot_row<S: Scalar, const N: usize>(b: S, row: &[S; N], h: &[S::Work; N]) -> S::Work {
-    let mut a = b.to_work();
-    for (&w, &v) in row.iter().zip(h.iter()) {
-        a = a + w.to_work() * v;
-    }
-    a
+/// `true` if a value is at the limit of its type (saturated, or not finite).
+fn any_limit<W: Real>(a: &[W]) -> bool {
+    a.iter().fold(false, |lim, v| lim | v.is_limit())
 }
 
 /// The score network (see the module documentation).
+///
+/// # Examples
+/// Build a model (fresh: the Gaussian skip term), score a point, quantise it:
+/// ```
+/// use rand_core::SeedableRng;
+/// use tinyscore::learned::{Preconditioning, ScoreMlp};
+/// let pc = Preconditioning { sigma: 1.0, noise_floor: 0.3, data_mean: [0.0], data_std: [1.0] };
+/// let mut rng = tinyscore::DefaultRng::seed_from_u64(1);
+/// let model = ScoreMlp::<f32, 1, 8, 1>::new_random(pc, &mut rng)?;
+/// let (s, status) = model.score(0.5, &[1.0]);
+/// assert!(status.is_ok());
+/// assert!((s[0] + 1.0 / 1.5).abs() < 1e-6); // -(x - m) / (std^2 + sigma^2 t)
+/// let q = model.convert::<fixed::types::I16F16>().expect("weights fit I16F16");
+/// let (sq, _) = q.score(0.5, &[fixed::types::I16F16::from_num(1.0)]);
+/// assert!((sq[0].to_num::<f64>() - s[0] as f64).abs() < 1e-4);
+/// # Ok::<(), tinyscore::learned::PrecondError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ScoreMlp<S, const D: usize, const H: usize, const L: usize> {
     /// Input normalisation and output scaling.
@@ -388,23 +501,40 @@ pub struct ScoreMlp<S, const D: usize, const H: usize, const L: usize> {
 
 impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H, L> {
     /// A model with Glorot-initialised weights and a zero output layer.
+    ///
+    /// # Errors
+    /// An invalid preconditioning constant.
     pub fn new_random<R: RngCore + ?Sized>(precond: Preconditioning<D>, rng: &mut R) -> Result<Self, PrecondError> {
         precond.validate()?;
         Ok(ScoreMlp { precond, params: Params::init(rng) })
     }
 
-    /// The same model with its parameters rounded to `T`; fails naming the first parameter
-    /// that does not fit.
+    /// An all-zero model with placeholder constants (`sigma = 0`, `n0 = 1`, mean 0, std 1):
+    /// somewhere to decode a model file into ([`Self::decode_into`]).
+    pub fn zeroed() -> Self {
+        ScoreMlp {
+            precond: Preconditioning { sigma: 0.0, noise_floor: 1.0, data_mean: [0.0; D], data_std: [1.0; D] },
+            params: Params::zeroed(),
+        }
+    }
+
+    /// The same model with its parameters rounded to `T`.
+    ///
+    /// # Errors
+    /// Names the first parameter (file order) that does not fit `T` or is not finite.
     pub fn convert<T: Scalar>(&self) -> Result<ScoreMlp<T, D, H, L>, ParamError> {
         Ok(ScoreMlp { precond: self.precond, params: self.params.convert()? })
     }
 
     /// The constants at time `t` (`None` if `t` is negative or not finite).
     pub fn time_consts(&self, t: f64) -> Option<TimeConsts<S::Work, D>> {
-        if !(t.is_finite() && t >= 0.0) {
-            return None;
-        }
+        Time::new(t).map(|t| self.time_consts_at(t))
+    }
+
+    /// The constants at a valid time `t`.
+    pub fn time_consts_at(&self, t: Time) -> TimeConsts<S::Work, D> {
         let pc = &self.precond;
+        let t = t.get();
         let g2t = pc.sigma * pc.sigma * t;
         let mut sat = false;
         let mut conv = |v: f64| {
@@ -429,7 +559,7 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
         let n = pc.noise_scale(t);
         let inv_n = conv(1.0 / n);
         let feat = [conv(libm::log(n / pc.noise_floor)), conv(pc.noise_floor / n)];
-        Some(TimeConsts { mean, inv_c, inv_c2, inv_n, feat, status: Status::from_saturated(sat) })
+        TimeConsts { mean, inv_c, inv_c2, inv_n, feat, status: Status::from_saturated(sat) }
     }
 
     /// Forward pass in the working type, keeping every activation in `tr`.
@@ -440,28 +570,17 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
             *ud = (xd - md) * ic;
             lim |= ud.is_limit();
         }
-        for (((h, wx), wt), &b) in tr.h0.iter_mut().zip(p.w_x.iter()).zip(p.w_t.iter()).zip(p.b_in.iter()) {
-            let mut a = dot_row(b, wx, &tr.u);
-            for (&w, &f) in wt.iter().zip(tc.feat.iter()) {
-                a = a + w.to_work() * f;
-            }
-            lim |= a.is_limit();
-            *h = tanh(a);
+        p.input.forward(&tr.u, &mut tr.h0);
+        p.time.accumulate(&tc.feat, &mut tr.h0);
+        lim |= Act::apply_all(&mut tr.h0);
+        let mut prev = &tr.h0;
+        for (layer, out) in p.hidden.iter().zip(tr.hs.iter_mut()) {
+            layer.forward(prev, out);
+            lim |= Act::apply_all(out);
+            prev = out;
         }
-        let mut prev = tr.h0;
-        for ((w, b), out) in p.w_h.iter().zip(p.b_h.iter()).zip(tr.hs.iter_mut()) {
-            for ((o, row), &bi) in out.iter_mut().zip(w.iter()).zip(b.iter()) {
-                let a = dot_row(bi, row, &prev);
-                lim |= a.is_limit();
-                *o = tanh(a);
-            }
-            prev = *out;
-        }
-        for ((o, row), &b) in tr.out.iter_mut().zip(p.w_out.iter()).zip(p.b_out.iter()) {
-            *o = dot_row(b, row, &prev);
-            lim |= o.is_limit();
-        }
-        tr.limited = lim;
+        p.output.forward(prev, &mut tr.out);
+        tr.limited = lim | any_limit(&tr.out);
     }
 
     /// The score from a traced forward pass: `-(x - m) / c^2 + o / n`, in the working type.
@@ -507,48 +626,25 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
     /// representable in that type and any `t >= 0`.
     ///
     /// Each weight is rounded by at most `q = lsb / 2`; each Q32.32 product by `r = 2^-33`;
-    /// `tanh` is 1-Lipschitz and its fixed evaluation is within `e_t = 2^-29`. Layer by layer,
-    /// with `e` the input error bound and `|h| <= 1`:
+    /// the activation is 1-Lipschitz and its fixed evaluation is within `e_t`
+    /// ([`Activation::FIXED_ERROR`], 2^-29 for `tanh`). Layer by layer, with `e` the input
+    /// error bound and `|h| <= 1` ([`Dense::error_bound`]):
     /// `e' = sum_j |w_ij| e_j + q (sum_j |h_j| + 1) + (n_in + 1) r + e_t`.
     /// The bound on the score is `e_out / n(t) + 2^-32 |x - m| + lsb / 2` (final rounding),
     /// computed at the worst `t` (`n(t) = n0`) and the input bound `|u| <= umax`.
     pub fn fixed_error_bound(&self, lsb: f64, umax: f64, xmax: f64) -> f64 {
-        let q = lsb * 0.5;
-        let r = 1.0 / 8_589_934_592.0;
-        let et = 1.0 / 536_870_912.0;
+        let rd = FixedRounding::new(lsb);
+        let (et, hmax) = (Act::FIXED_ERROR, Act::OUTPUT_BOUND);
         let p = &self.params;
-        // Layer 0: inputs u (|u| <= umax, error ~ 2^-32 |u|) and features (|f| <= 2).
-        let eu = umax / 4_294_967_296.0 + r;
-        let mut e = [0.0f64; H];
-        for ((ei, wx), wt) in e.iter_mut().zip(p.w_x.iter()).zip(p.w_t.iter()) {
-            let mut acc = q + et + (D + TIME_FEATURES + 1) as f64 * r;
-            for w in wx.iter() {
-                acc += libm::fabs(w.to_f64()) * eu + q * umax;
-            }
-            for w in wt.iter() {
-                acc += libm::fabs(w.to_f64()) * r + q * 2.0;
-            }
-            *ei = acc;
+        // Layer 0: inputs u (|u| <= umax, error ~ 2^-32 |u|) and features (|f| <= 2, error r).
+        let eu = umax / 4_294_967_296.0 + rd.product;
+        let mut e = [rd.row_start(D + TIME_FEATURES, et); H];
+        p.input.error_terms(&rd, &[eu; D], umax, &mut e);
+        p.time.error_terms(&rd, &[rd.product; TIME_FEATURES], 2.0, &mut e);
+        for layer in p.hidden.iter() {
+            e = layer.error_bound(&rd, &e, hmax, et);
         }
-        for w in p.w_h.iter() {
-            let mut next = [0.0f64; H];
-            for (ni, row) in next.iter_mut().zip(w.iter()) {
-                let mut acc = q + et + (H + 1) as f64 * r;
-                for (wij, ej) in row.iter().zip(e.iter()) {
-                    acc += libm::fabs(wij.to_f64()) * ej + q;
-                }
-                *ni = acc;
-            }
-            e = next;
-        }
-        let mut worst = 0.0f64;
-        for row in p.w_out.iter() {
-            let mut acc = q + (H + 1) as f64 * r;
-            for (wij, ej) in row.iter().zip(e.iter()) {
-                acc += libm::fabs(wij.to_f64()) * ej + q;
-            }
-            worst = worst.max(acc);
-        }
+        let worst = p.output.error_bound(&rd, &e, hmax, 0.0).iter().fold(0.0f64, |w, &a| w.max(a));
         worst / self.precond.noise_floor + (xmax + 1.0) * 4.0 / 4_294_967_296.0 + lsb * 0.5
     }
 }
@@ -561,6 +657,7 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreSource<S, D
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
     use rand_xoshiro::rand_core::SeedableRng;
 
@@ -600,10 +697,34 @@ mod tests {
     }
 
     #[test]
+    fn file_order_ids_address_their_parameters() {
+        let mut rng = crate::DefaultRng::seed_from_u64(4);
+        let mut p = Params::<f64, 2, 3, 2>::init(&mut rng);
+        let mut k = 0.0;
+        for s in p.slices_mut() {
+            for v in s.iter_mut() {
+                k += 1.0;
+                *v = k;
+            }
+        }
+        assert_eq!(k as usize, Params::<f64, 2, 3, 2>::COUNT);
+        let mut seen = 0;
+        let ids: std::vec::Vec<(ParamId, std::vec::Vec<f64>)> = p.tensors().map(|(id, s)| (id, s.to_vec())).collect();
+        for (id, s) in ids {
+            for (i, v) in s.iter().enumerate() {
+                assert_eq!(*p.param_mut(id.offset(i)).unwrap(), *v, "{}", id.offset(i));
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, Params::<f64, 2, 3, 2>::COUNT);
+        assert!(p.param_mut(Params::<f64, 2, 3, 2>::param_id(Tensor::WH, 18)).is_none());
+    }
+
+    #[test]
     fn convert_names_the_bad_parameter() {
         let mut rng = crate::DefaultRng::seed_from_u64(2);
         let mut m = ScoreMlp::<f32, 2, 4, 1>::new_random(pc(), &mut rng).unwrap();
-        m.params.w_h[0][1][2] = 200.0;
+        m.params.hidden[0].w[1][2] = 200.0;
         assert!(m.convert::<fixed::types::I16F16>().is_ok());
         let e = m.convert::<fixed::types::I8F24>().unwrap_err();
         assert_eq!(e.param.tensor, Tensor::WH);

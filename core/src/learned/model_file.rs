@@ -21,7 +21,7 @@
 
 use core::fmt;
 
-use super::model::{ParamId, Params, PrecondError, Preconditioning, ScoreMlp, Tensor, TIME_FEATURES};
+use super::model::{ParamId, Params, PrecondError, Preconditioning, ScoreMlp, TIME_FEATURES};
 use crate::Scalar;
 
 /// The file's magic bytes.
@@ -92,34 +92,24 @@ impl StoredScalar {
             _ => 4,
         }
     }
-    fn encode(self, v: f64, out: &mut [u8; 8]) -> usize {
+    /// Write `v` as this type (fixed point: truncated to the raw integer).
+    fn write(self, v: f64, w: &mut Writer<'_>) -> Result<(), ModelFileError> {
         match self {
-            StoredScalar::F64 => *out = v.to_le_bytes(),
-            StoredScalar::F32 => put4(out, (v as f32).to_le_bytes()),
-            StoredScalar::I16F16 => put4(out, ((v * 65_536.0) as i32).to_le_bytes()),
-            StoredScalar::I8F24 => put4(out, ((v * 16_777_216.0) as i32).to_le_bytes()),
-        }
-        self.size()
-    }
-    fn decode(self, b: &[u8]) -> f64 {
-        let mut a = [0u8; 8];
-        for (d, s) in a.iter_mut().zip(b.iter()) {
-            *d = *s;
-        }
-        let [b0, b1, b2, b3, ..] = a;
-        let four = [b0, b1, b2, b3];
-        match self {
-            StoredScalar::F64 => f64::from_le_bytes(a),
-            StoredScalar::F32 => f32::from_le_bytes(four) as f64,
-            StoredScalar::I16F16 => i32::from_le_bytes(four) as f64 / 65_536.0,
-            StoredScalar::I8F24 => i32::from_le_bytes(four) as f64 / 16_777_216.0,
+            StoredScalar::F64 => w.put(&v.to_le_bytes()),
+            StoredScalar::F32 => w.put(&(v as f32).to_le_bytes()),
+            StoredScalar::I16F16 => w.put(&((v * 65_536.0) as i32).to_le_bytes()),
+            StoredScalar::I8F24 => w.put(&((v * 16_777_216.0) as i32).to_le_bytes()),
         }
     }
-}
 
-fn put4(out: &mut [u8; 8], b: [u8; 4]) {
-    for (d, s) in out.iter_mut().zip(b.iter()) {
-        *d = *s;
+    /// Read one value of this type.
+    fn read(self, r: &mut Reader<'_>) -> Result<f64, ModelFileError> {
+        Ok(match self {
+            StoredScalar::F64 => f64::from_le_bytes(r.take()?),
+            StoredScalar::F32 => f32::from_le_bytes(r.take()?) as f64,
+            StoredScalar::I16F16 => i32::from_le_bytes(r.take()?) as f64 / 65_536.0,
+            StoredScalar::I8F24 => i32::from_le_bytes(r.take()?) as f64 / 16_777_216.0,
+        })
     }
 }
 
@@ -142,6 +132,8 @@ pub struct Header {
 
 /// Why a model file was rejected.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ModelFileError {
     /// Shorter than its header says (or than the fixed header).
     Truncated {
@@ -238,6 +230,15 @@ impl fmt::Display for ModelFileError {
     }
 }
 
+impl core::error::Error for ModelFileError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            ModelFileError::Constant(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), bitwise (no table).
 pub fn crc32(data: &[u8]) -> u32 {
     let mut c = !0u32;
@@ -251,64 +252,81 @@ pub fn crc32(data: &[u8]) -> u32 {
     !c
 }
 
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    match b.get(at..at + 2) {
-        Some(&[x, y]) => u16::from_le_bytes([x, y]),
-        _ => 0,
-    }
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    match b.get(at..at + 4) {
-        Some(&[a, c, d, e]) => u32::from_le_bytes([a, c, d, e]),
-        _ => 0,
-    }
-}
-
 /// Read and check the fixed header (magic, version, scalar and architecture codes).
+///
+/// # Errors
+/// [`ModelFileError::BadMagic`], [`ModelFileError::Truncated`] (shorter than the fixed
+/// header), [`ModelFileError::UnsupportedVersion`], [`ModelFileError::UnknownScalar`],
+/// [`ModelFileError::UnknownArchitecture`], checked in this order.
 pub fn read_header(bytes: &[u8]) -> Result<Header, ModelFileError> {
-    if bytes.len() < HEADER_LEN {
+    let Some((head, _)) = bytes.split_first_chunk::<HEADER_LEN>() else {
         // A prefix of something else is still not a model file.
         if bytes.get(..4).is_some_and(|m| m != MAGIC) {
             return Err(ModelFileError::BadMagic);
         }
         return Err(ModelFileError::Truncated { expected: HEADER_LEN, found: bytes.len() });
-    }
-    if bytes.get(..4) != Some(&MAGIC[..]) {
+    };
+    let [m0, m1, m2, m3, v0, v1, code, arch, d0, d1, h0, h1, l0, l1, f0, f1, p0, p1, p2, p3] = *head;
+    if [m0, m1, m2, m3] != MAGIC {
         return Err(ModelFileError::BadMagic);
     }
-    let version = u16_at(bytes, 4);
+    let version = u16::from_le_bytes([v0, v1]);
     if version != FORMAT_VERSION {
         return Err(ModelFileError::UnsupportedVersion { found: version });
     }
-    let code = bytes.get(6).copied().unwrap_or(u8::MAX);
     let scalar = StoredScalar::from_code(code).ok_or(ModelFileError::UnknownScalar { code })?;
-    let arch = bytes.get(7).copied().unwrap_or(u8::MAX);
     if arch != ARCH_TANH_MLP {
         return Err(ModelFileError::UnknownArchitecture { code: arch });
     }
     Ok(Header {
         scalar,
-        dims: u16_at(bytes, 8),
-        hidden: u16_at(bytes, 10),
-        layers: u16_at(bytes, 12),
-        time_features: u16_at(bytes, 14),
-        params: u32_at(bytes, 16),
+        dims: u16::from_le_bytes([d0, d1]),
+        hidden: u16::from_le_bytes([h0, h1]),
+        layers: u16::from_le_bytes([l0, l1]),
+        time_features: u16::from_le_bytes([f0, f1]),
+        params: u32::from_le_bytes([p0, p1, p2, p3]),
     })
 }
 
 /// Sequential writer into a byte slice.
 struct Writer<'a> {
-    buf: &'a mut [u8],
-    pos: usize,
+    rest: &'a mut [u8],
+    needed: usize,
 }
 
 impl Writer<'_> {
-    fn put(&mut self, b: &[u8]) {
-        if let Some(dst) = self.buf.get_mut(self.pos..self.pos + b.len()) {
-            dst.copy_from_slice(b);
-        }
-        self.pos += b.len();
+    /// Append `b`.
+    fn put(&mut self, b: &[u8]) -> Result<(), ModelFileError> {
+        let rest = core::mem::take(&mut self.rest);
+        let Some((dst, rest)) = rest.split_at_mut_checked(b.len()) else {
+            return Err(ModelFileError::BufferTooSmall { needed: self.needed });
+        };
+        dst.copy_from_slice(b);
+        self.rest = rest;
+        Ok(())
+    }
+}
+
+/// Sequential reader of a byte slice.
+struct Reader<'a> {
+    rest: &'a [u8],
+    /// Length of the whole file, and what its header describes (for the error).
+    found: usize,
+    expected: usize,
+}
+
+impl Reader<'_> {
+    /// The next `N` bytes.
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], ModelFileError> {
+        let Some((a, rest)) = self.rest.split_first_chunk::<N>() else {
+            return Err(ModelFileError::Truncated { expected: self.expected, found: self.found });
+        };
+        self.rest = rest;
+        Ok(*a)
+    }
+
+    fn f64(&mut self) -> Result<f64, ModelFileError> {
+        StoredScalar::F64.read(self)
     }
 }
 
@@ -321,54 +339,100 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
 
     /// Write the model (parameters as `S`) into `out`; returns the number of bytes written
     /// ([`Self::ENCODED_LEN`]).
+    ///
+    /// # Errors
+    /// [`ModelFileError::BufferTooSmall`] if `out` is shorter than [`Self::ENCODED_LEN`];
+    /// [`ModelFileError::UnknownScalar`] (code 255) for a scalar type the format has no code for.
+    ///
+    /// # Examples
+    /// A round trip, and a quantising read:
+    /// ```
+    /// use rand_core::SeedableRng;
+    /// use tinyscore::learned::{Preconditioning, ScoreMlp};
+    /// type M = ScoreMlp<f32, 1, 4, 1>;
+    /// let pc = Preconditioning { sigma: 1.0, noise_floor: 0.3, data_mean: [0.0], data_std: [1.0] };
+    /// let m = M::new_random(pc, &mut tinyscore::DefaultRng::seed_from_u64(2))?;
+    /// let mut buf = [0u8; M::ENCODED_LEN];
+    /// assert_eq!(m.encode(&mut buf)?, M::ENCODED_LEN);
+    /// assert_eq!(M::decode(&buf)?, m);
+    /// let q = ScoreMlp::<fixed::types::I16F16, 1, 4, 1>::decode(&buf)?;
+    /// assert_eq!(Ok(q), m.convert());
+    /// assert!(M::decode(&buf[..40]).is_err());
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ModelFileError> {
         let len = Self::ENCODED_LEN;
         let scalar = StoredScalar::from_name(S::NAME).ok_or(ModelFileError::UnknownScalar { code: u8::MAX })?;
-        let Some(buf) = out.get_mut(..len) else {
-            return Err(ModelFileError::BufferTooSmall { needed: len });
-        };
-        let mut w = Writer { buf, pos: 0 };
-        w.put(&MAGIC);
-        w.put(&FORMAT_VERSION.to_le_bytes());
-        w.put(&[scalar.code(), ARCH_TANH_MLP]);
+        let too_small = ModelFileError::BufferTooSmall { needed: len };
+        let buf = out.get_mut(..len).ok_or(too_small)?;
+        let (body, _) = buf.split_last_chunk_mut::<4>().ok_or(too_small)?;
+        let mut w = Writer { rest: body, needed: len };
+        w.put(&MAGIC)?;
+        w.put(&FORMAT_VERSION.to_le_bytes())?;
+        w.put(&[scalar.code(), ARCH_TANH_MLP])?;
         for v in [D, H, L, TIME_FEATURES] {
-            w.put(&(v as u16).to_le_bytes());
+            w.put(&(v as u16).to_le_bytes())?;
         }
-        w.put(&(Params::<S, D, H, L>::COUNT as u32).to_le_bytes());
+        w.put(&(Params::<S, D, H, L>::COUNT as u32).to_le_bytes())?;
         let pc = &self.precond;
-        w.put(&pc.sigma.to_le_bytes());
-        w.put(&pc.noise_floor.to_le_bytes());
-        for v in pc.data_mean.iter().chain(pc.data_std.iter()) {
-            w.put(&v.to_le_bytes());
+        for v in [pc.sigma, pc.noise_floor].iter().chain(pc.data_mean.iter()).chain(pc.data_std.iter()) {
+            w.put(&v.to_le_bytes())?;
         }
-        let mut tmp = [0u8; 8];
-        for tensor in self.params.slices() {
+        for (_, tensor) in self.params.tensors() {
             for v in tensor {
-                let n = scalar.encode(v.to_f64(), &mut tmp);
-                w.put(tmp.get(..n).unwrap_or(&[]));
+                scalar.write(v.to_f64(), &mut w)?;
             }
         }
-        let body = len - 4;
-        let crc = crc32(w.buf.get(..body).unwrap_or(&[]));
-        w.put(&crc.to_le_bytes());
+        let (body, crc_out) = buf.split_last_chunk_mut::<4>().ok_or(too_small)?;
+        *crc_out = crc32(body).to_le_bytes();
         Ok(len)
     }
 
     /// Read a model stored in any scalar type, converting the parameters to `S` (rounding to
     /// nearest); see the module documentation for the checks.
+    ///
+    /// # Errors
+    /// The first check that fails, in the order of the module documentation: header
+    /// ([`read_header`]), [`ModelFileError::ShapeMismatch`], [`ModelFileError::Truncated`] or
+    /// [`ModelFileError::TrailingBytes`], [`ModelFileError::ChecksumMismatch`],
+    /// [`ModelFileError::Constant`], [`ModelFileError::Parameter`] (the first in file order).
     pub fn decode(bytes: &[u8]) -> Result<Self, ModelFileError> {
-        let mut model = ScoreMlp {
-            precond: Preconditioning { sigma: 0.0, noise_floor: 1.0, data_mean: [0.0; D], data_std: [1.0; D] },
-            params: Params::zeroed(),
-        };
+        let mut model = Self::zeroed();
         model.decode_into(bytes)?;
         Ok(model)
     }
 
     /// [`Self::decode`] into an existing model, without a temporary copy on the stack (for
     /// small RAM: a width-32 model is 5 KB). On error the model is left partly overwritten.
+    ///
+    /// # Errors
+    /// As [`Self::decode`].
     pub fn decode_into(&mut self, bytes: &[u8]) -> Result<(), ModelFileError> {
         let h = read_header(bytes)?;
+        let mut r = Self::checked_body(&h, bytes)?;
+        let mut pc =
+            Preconditioning { sigma: r.f64()?, noise_floor: r.f64()?, data_mean: [0.0; D], data_std: [0.0; D] };
+        for v in pc.data_mean.iter_mut().chain(pc.data_std.iter_mut()) {
+            *v = r.f64()?;
+        }
+        pc.validate().map_err(ModelFileError::Constant)?;
+        self.precond = pc;
+        self.params.try_for_each_tensor_mut(|id, dst| {
+            for (i, d) in dst.iter_mut().enumerate() {
+                let v = h.scalar.read(&mut r)?;
+                let (s, st) = S::from_f64(v);
+                if !v.is_finite() || !st.is_ok() {
+                    return Err(ModelFileError::Parameter { param: id.offset(i), value: v, scalar: S::NAME });
+                }
+                *d = s;
+            }
+            Ok(())
+        })
+    }
+
+    /// Check the shape against the model's, the length and the checksum; a reader of the
+    /// constants and parameters that follow the fixed header.
+    fn checked_body<'a>(h: &Header, bytes: &'a [u8]) -> Result<Reader<'a>, ModelFileError> {
         let count = Params::<S, D, H, L>::COUNT;
         for (field, expected, found) in [
             ("dims", D as u32, h.dims as u32),
@@ -381,48 +445,19 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
                 return Err(ModelFileError::ShapeMismatch { field, expected, found });
             }
         }
-        let consts_len = 8 * (2 + 2 * D);
-        let expected = HEADER_LEN + consts_len + count * h.scalar.size() + 4;
-        if bytes.len() < expected {
-            return Err(ModelFileError::Truncated { expected, found: bytes.len() });
+        let expected = HEADER_LEN + 8 * (2 + 2 * D) + count * h.scalar.size() + 4;
+        let found = bytes.len();
+        if found > expected {
+            return Err(ModelFileError::TrailingBytes { expected, found });
         }
-        if bytes.len() > expected {
-            return Err(ModelFileError::TrailingBytes { expected, found: bytes.len() });
-        }
-        let body = expected - 4;
-        let stored = u32_at(bytes, body);
-        let computed = crc32(bytes.get(..body).unwrap_or(&[]));
+        let truncated = ModelFileError::Truncated { expected, found };
+        let (body, stored) = bytes.split_last_chunk::<4>().filter(|_| found == expected).ok_or(truncated)?;
+        let (stored, computed) = (u32::from_le_bytes(*stored), crc32(body));
         if stored != computed {
             return Err(ModelFileError::ChecksumMismatch { stored, computed });
         }
-        let rd = |at: usize| StoredScalar::F64.decode(bytes.get(at..at + 8).unwrap_or(&[]));
-        let mut pc = Preconditioning {
-            sigma: rd(HEADER_LEN),
-            noise_floor: rd(HEADER_LEN + 8),
-            data_mean: [0.0; D],
-            data_std: [0.0; D],
-        };
-        let mut at = HEADER_LEN + 16;
-        for v in pc.data_mean.iter_mut().chain(pc.data_std.iter_mut()) {
-            *v = rd(at);
-            at += 8;
-        }
-        pc.validate().map_err(ModelFileError::Constant)?;
-        self.precond = pc;
-        let size = h.scalar.size();
-        for (dst, tensor) in self.params.slices_mut().into_iter().zip(Tensor::ALL) {
-            for (i, d) in dst.iter_mut().enumerate() {
-                let v = h.scalar.decode(bytes.get(at..at + size).unwrap_or(&[]));
-                at += size;
-                let (s, st) = S::from_f64(v);
-                if !v.is_finite() || !st.is_ok() {
-                    let param = Params::<S, D, H, L>::param_id(tensor, i);
-                    return Err(ModelFileError::Parameter { param, value: v, scalar: S::NAME });
-                }
-                *d = s;
-            }
-        }
-        Ok(())
+        let rest = body.get(HEADER_LEN..).ok_or(truncated)?;
+        Ok(Reader { rest, found, expected })
     }
 }
 
@@ -437,7 +472,7 @@ mod tests {
     fn model() -> M {
         let pc = Preconditioning { sigma: 1.0, noise_floor: 0.3, data_mean: [0.1, 0.2], data_std: [1.0, 2.0] };
         let mut m = M::new_random(pc, &mut crate::DefaultRng::seed_from_u64(3)).unwrap();
-        m.params.b_out = [0.5, -0.25];
+        m.params.output.b = [0.5, -0.25];
         m
     }
 

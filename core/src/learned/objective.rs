@@ -33,7 +33,8 @@ pub enum Target {
     Denoising,
 }
 
-/// The settings of a Monte Carlo estimate.
+/// The settings of a Monte Carlo estimate; [`Default`] holds the command line's defaults
+/// (`tinyscore loss`: `t` in `[0, 1]`, `lambda = 1`, exact target, 100 000 samples).
 #[derive(Clone, Copy, Debug)]
 pub struct McConfig {
     /// Lower end of the time range, `>= 0` (`> 0` for [`Target::Denoising`]).
@@ -44,10 +45,23 @@ pub struct McConfig {
     pub weighting: Weighting,
     /// Target.
     pub target: Target,
+    /// Number of samples.
+    pub samples: u64,
+}
+
+/// Default number of Monte Carlo samples (`tinyscore loss --samples`).
+pub const DEFAULT_SAMPLES: u64 = 100_000;
+
+impl Default for McConfig {
+    fn default() -> Self {
+        McConfig { t_min: 0.0, t_max: 1.0, weighting: Weighting::One, target: Target::Exact, samples: DEFAULT_SAMPLES }
+    }
 }
 
 /// Why an estimate cannot be made.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ObjectiveError {
     /// Not `0 <= t_min < t_max < inf`.
     InvalidRange {
@@ -76,8 +90,14 @@ impl fmt::Display for ObjectiveError {
     }
 }
 
+impl core::error::Error for ObjectiveError {}
+
 impl McConfig {
     /// Check the range (and, for the denoising target, `t_min > 0`, `sigma > 0`).
+    ///
+    /// # Errors
+    /// [`ObjectiveError::InvalidRange`] unless `0 <= t_min < t_max`, both finite;
+    /// [`ObjectiveError::DenoisingNeedsPositiveNoise`].
     pub fn check(&self, sigma: f64) -> Result<(), ObjectiveError> {
         let (a, b) = (self.t_min, self.t_max);
         if !(a.is_finite() && b.is_finite() && a >= 0.0 && b > a) {
@@ -127,6 +147,9 @@ pub fn draw<const D: usize, const K: usize, R: RngCore + ?Sized>(
 }
 
 /// The exact score at `(t, x)` evaluated in the scalar type `S`, returned as `f64`.
+///
+/// # Errors
+/// [`MixtureError::InvalidTime`] for a negative or non-finite `t`.
 pub fn exact_score<S: Scalar, const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     t: f64,
@@ -160,46 +183,69 @@ pub fn sample_loss<S: Scalar, const D: usize>(score: &[S; D], target: &[f64; D],
     (v.to_f64(), Status::from_saturated(sat))
 }
 
-/// Add `samples` Monte Carlo samples of `1/2 lambda |s_theta - target|^2` to `acc`
-/// (whose range should be `[cfg.t_min, cfg.t_max]`). The model is evaluated in `S` at `x`
-/// rounded to `S`; the exact target is evaluated in `f64`.
-///
-/// Returns [`Status::Saturated`] if any sample saturated (it is still counted).
-pub fn accumulate<S, M, R, const D: usize, const K: usize, const B: usize>(
-    model: &mut M,
-    gm: &GaussianMixture<D, K>,
-    cfg: &McConfig,
-    samples: u64,
-    rng: &mut R,
-    acc: &mut LossAccumulator<B>,
-) -> Result<Status, ObjectiveError>
-where
-    S: Scalar,
-    M: ScoreSource<S, D> + ?Sized,
-    R: RngCore + ?Sized,
-{
-    cfg.check(gm.sigma())?;
-    let mut status = Status::Ok;
-    for _ in 0..samples {
-        let d = draw(gm, cfg.t_min, cfg.t_max, rng);
-        let target = match cfg.target {
-            Target::Exact => {
-                let (s, st) = exact_score::<f64, D, K>(gm, d.t, &d.x).map_err(ObjectiveError::Mixture)?;
+impl<const B: usize> LossAccumulator<B> {
+    /// Add `cfg.samples` Monte Carlo samples of `1/2 lambda |s_theta - target|^2` (the
+    /// accumulator's range should be `[cfg.t_min, cfg.t_max]`). The model is evaluated in its
+    /// scalar `S` at `x` rounded to `S`; the exact target is evaluated in `f64`.
+    ///
+    /// Returns [`Status::Saturated`] if any sample saturated (it is still counted).
+    ///
+    /// # Errors
+    /// The configuration's ([`McConfig::check`]), before any sample is drawn.
+    ///
+    /// # Examples
+    /// The loss of a fresh model (the Gaussian skip term) on its own mixture:
+    /// ```
+    /// use rand_core::SeedableRng;
+    /// use tinyscore::learned::objective::McConfig;
+    /// use tinyscore::learned::{LossAccumulator, Preconditioning, ScoreMlp};
+    /// use tinyscore::mixture::{Component, GaussianMixture};
+    /// let gm = GaussianMixture::<1, 1>::new(1.0, &[Component { weight: 1.0, mean: [0.5], std: [0.8] }])
+    ///     .expect("a valid mixture");
+    /// let mut rng = tinyscore::DefaultRng::seed_from_u64(1);
+    /// let mut model = ScoreMlp::<f64, 1, 4, 0>::new_random(Preconditioning::from_mixture(&gm), &mut rng)?;
+    /// let mut acc = LossAccumulator::<4>::new(0.0, 1.0);
+    /// let status = acc.accumulate(&mut model, &gm, &McConfig { samples: 200, ..McConfig::default() }, &mut rng)?;
+    /// // A single Gaussian: the skip term is its exact score, the loss is 0.
+    /// assert!(status.is_ok() && acc.estimate().value.abs() < 1e-20);
+    /// assert_eq!(acc.total().count(), 200);
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
+    pub fn accumulate<S, M, R, const D: usize, const K: usize>(
+        &mut self,
+        model: &mut M,
+        gm: &GaussianMixture<D, K>,
+        cfg: &McConfig,
+        rng: &mut R,
+    ) -> Result<Status, ObjectiveError>
+    where
+        S: Scalar,
+        M: ScoreSource<S, D> + ?Sized,
+        R: RngCore + ?Sized,
+    {
+        cfg.check(gm.sigma())?;
+        let mut status = Status::Ok;
+        for _ in 0..cfg.samples {
+            let d = draw(gm, cfg.t_min, cfg.t_max, rng);
+            let target = match cfg.target {
+                Target::Exact => {
+                    let (s, st) = exact_score::<f64, D, K>(gm, d.t, &d.x).map_err(ObjectiveError::Mixture)?;
+                    status = status.and(st);
+                    s
+                }
+                Target::Denoising => d.denoising,
+            };
+            let mut xs = [S::default(); D];
+            for (dst, &v) in xs.iter_mut().zip(d.x.iter()) {
+                let (s, st) = S::from_f64(v);
+                *dst = s;
                 status = status.and(st);
-                s
             }
-            Target::Denoising => d.denoising,
-        };
-        let mut xs = [S::default(); D];
-        for (dst, &v) in xs.iter_mut().zip(d.x.iter()) {
-            let (s, st) = S::from_f64(v);
-            *dst = s;
-            status = status.and(st);
+            let (score, st) = model.score_at(d.t, &xs);
+            let (v, st2) = sample_loss(&score, &target, cfg.weighting.lambda(d.t, gm.sigma()));
+            status = status.and(st).and(st2);
+            self.add(d.t, v);
         }
-        let (score, st) = model.score_at(d.t, &xs);
-        let (v, st2) = sample_loss(&score, &target, cfg.weighting.lambda(d.t, gm.sigma()));
-        status = status.and(st).and(st2);
-        acc.add(d.t, v);
+        Ok(status)
     }
-    Ok(status)
 }

@@ -1,109 +1,248 @@
 //! Training by Monte Carlo score matching against the exact mixture score (`J_naive`).
 //!
-//! Each step draws `batch` samples `(t, x)` as in [`super::objective`], accumulates the
-//! gradient of `1/2 lambda(t) |s_theta(x, t) - s(x, t)|^2` and takes one Adam step with
-//! the mean gradient. The exact target is evaluated in the training type `F`.
+//! Each step draws `batch` samples `(t, x)` as in [`super::objective`] (times from the
+//! configured [`TimeSampling`]), accumulates the gradient of
+//! `1/2 lambda(t) |s_theta(x, t) - s(x, t)|^2` and takes one Adam step with the mean
+//! gradient. The exact target is evaluated in the training type `F`.
 //! State: the model, one gradient and the Adam moments (4 copies of the parameters).
+
+use core::fmt;
 
 use rand_core::RngCore;
 
 use super::adam::Adam;
+use super::layer::Parameters;
 use super::model::{Params, ScoreMlp};
-use super::objective::{draw, exact_score, McConfig, ObjectiveError, Target};
+use super::objective::{draw, exact_score};
+use super::time::{TimeError, TrainingTimes};
 use super::weighting::Weighting;
 use super::Float;
-use crate::mixture::GaussianMixture;
+use crate::mixture::{GaussianMixture, MixtureError};
 use crate::sampling::uniform_f64;
 
-/// How training draws its times `t` in `[t_min, t_max]`.
+pub use super::time::TimeSampling;
+
+/// Default samples per step (`tinyscore train --batch`).
+pub const DEFAULT_BATCH: usize = 128;
+/// Default (peak) learning rate (`tinyscore train --lr`).
+pub const DEFAULT_LR: f64 = 3e-3;
+
+/// The settings of training; [`Default`] holds the command line's defaults.
 ///
-/// Against the exact score the minimiser does not depend on the time distribution (it only
-/// reweights the objective), so the distribution can put its samples where the score is
-/// hardest to fit: at small `t`.
+/// # Examples
+/// ```
+/// use tinyscore::learned::train::TrainConfig;
+/// let cfg = TrainConfig { batch: 8, ..TrainConfig::default() };
+/// assert_eq!((cfg.t_min, cfg.t_max, cfg.lr), (0.0, 1.0, 3e-3));
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct TrainConfig {
+    /// Lower end of the time range, `>= 0`.
+    pub t_min: f64,
+    /// Upper end, `> t_min`, finite.
+    pub t_max: f64,
+    /// Time weight `lambda(t)` of the loss.
+    pub weighting: Weighting,
+    /// Samples per step, `>= 1`.
+    pub batch: usize,
+    /// Learning rate, finite and `>= 0` (change it between steps with
+    /// [`Trainer::set_lr`] for a schedule).
+    pub lr: f64,
+    /// How the times are drawn.
+    pub time_sampling: TimeSampling,
+}
+
+impl Default for TrainConfig {
+    /// `t` uniform in `[0, 1]`, `lambda = 1`, batch 128, learning rate 3e-3.
+    fn default() -> Self {
+        TrainConfig {
+            t_min: 0.0,
+            t_max: 1.0,
+            weighting: Weighting::One,
+            batch: DEFAULT_BATCH,
+            lr: DEFAULT_LR,
+            time_sampling: TimeSampling::Uniform,
+        }
+    }
+}
+
+/// Why a training configuration is invalid.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum TimeSampling {
-    /// `t` uniform: the objective of MATH.md section 4 as written.
-    Uniform,
-    /// `t + offset` log-uniform (geometric): as many samples in `[0.01, 0.1]` as in
-    /// `[1, 10]` when the offset is small; for long time ranges (`t_max` of 16 for sampling).
-    Geometric {
-        /// Offset, `> 0` (for instance the smallest component variance over `sigma^2`).
-        offset: f64,
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum TrainError {
+    /// The time range or the time sampling.
+    Times(TimeError),
+    /// `batch` is 0.
+    EmptyBatch,
+    /// The learning rate is negative or not finite.
+    LearningRate {
+        /// the rate
+        lr: f64,
     },
 }
 
-impl TimeSampling {
-    /// A time in `[t_min, t_max]` from a uniform `u` in `[0, 1)`.
-    pub fn time(self, t_min: f64, t_max: f64, u: f64) -> f64 {
+impl fmt::Display for TrainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TimeSampling::Geometric { offset } if offset > 0.0 && offset.is_finite() => {
-                let lo = t_min + offset;
-                let t = lo * libm::pow((t_max + offset) / lo, u) - offset;
-                t.clamp(t_min, t_max)
-            }
-            _ => t_min + (t_max - t_min) * u,
+            TrainError::Times(e) => write!(f, "{e}"),
+            TrainError::EmptyBatch => write!(f, "the batch must hold at least one sample"),
+            TrainError::LearningRate { lr } => write!(f, "learning rate {lr}: must be a finite number >= 0"),
         }
     }
 }
 
-/// A model being trained, with its optimiser state.
+impl core::error::Error for TrainError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            TrainError::Times(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn check_lr(lr: f64) -> Result<(), TrainError> {
+    if lr.is_finite() && lr >= 0.0 {
+        Ok(())
+    } else {
+        Err(TrainError::LearningRate { lr })
+    }
+}
+
+/// A model being trained, with its optimiser state and its checked configuration.
+///
+/// # Examples
+/// A few steps on a two-component mixture:
+/// ```
+/// use rand_core::SeedableRng;
+/// use tinyscore::learned::train::{TrainConfig, Trainer};
+/// use tinyscore::learned::{Preconditioning, ScoreMlp};
+/// use tinyscore::mixture::{Component, GaussianMixture};
+/// let gm = GaussianMixture::<1, 2>::new(
+///     1.0,
+///     &[Component { weight: 0.5, mean: [-1.0], std: [0.4] }, Component { weight: 0.5, mean: [1.0], std: [0.4] }],
+/// )
+/// .expect("a valid mixture");
+/// let mut rng = tinyscore::DefaultRng::seed_from_u64(3);
+/// let model = ScoreMlp::<f32, 1, 8, 1>::new_random(Preconditioning::from_mixture(&gm), &mut rng)?;
+/// let mut trainer = Trainer::new(model, TrainConfig { batch: 16, ..TrainConfig::default() })?;
+/// for _ in 0..3 {
+///     let loss = trainer.step(&gm, &mut rng).expect("every drawn time is valid");
+///     assert!(loss.is_finite() && loss >= 0.0);
+/// }
+/// let (s, _) = trainer.model.score(0.5, &[0.25]);
+/// assert!(s[0].is_finite());
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
-pub struct Trainer<F, const D: usize, const H: usize, const L: usize> {
+pub struct Trainer<F: Float, const D: usize, const H: usize, const L: usize> {
     /// The model.
     pub model: ScoreMlp<F, D, H, L>,
     grad: Params<F, D, H, L>,
-    adam: Adam<F, D, H, L>,
-    times: TimeSampling,
+    adam: Adam<Params<F, D, H, L>>,
+    config: TrainConfig,
+    times: TrainingTimes,
 }
 
 impl<F: Float, const D: usize, const H: usize, const L: usize> Trainer<F, D, H, L> {
-    /// Start from a model (fresh or pre-trained: fine-tuning).
-    pub fn new(model: ScoreMlp<F, D, H, L>) -> Self {
-        Trainer { model, grad: Params::zeroed(), adam: Adam::new(), times: TimeSampling::Uniform }
+    /// Start from a model (fresh or pre-trained: fine-tuning) with a checked configuration.
+    ///
+    /// # Errors
+    /// [`TrainError::Times`] unless `0 <= t_min < t_max < inf` (and a geometric offset is
+    /// finite and `> 0`); [`TrainError::EmptyBatch`]; [`TrainError::LearningRate`].
+    pub fn new(model: ScoreMlp<F, D, H, L>, config: TrainConfig) -> Result<Self, TrainError> {
+        let times = TrainingTimes::new(config.t_min, config.t_max, config.time_sampling).map_err(TrainError::Times)?;
+        if config.batch == 0 {
+            return Err(TrainError::EmptyBatch);
+        }
+        check_lr(config.lr)?;
+        Ok(Trainer { model, grad: Params::zeroed(), adam: Adam::new(), config, times })
     }
 
-    /// Draw training times from `times` instead of uniformly.
-    pub fn with_time_sampling(mut self, times: TimeSampling) -> Self {
-        self.times = times;
-        self
+    /// The configuration.
+    pub const fn config(&self) -> &TrainConfig {
+        &self.config
     }
 
-    /// One Adam step on `batch` fresh samples over `[t_min, t_max]` with weighting `w`;
-    /// returns the batch's mean per-sample loss `1/2 lambda |s_theta - s|^2` (before the step).
-    #[allow(clippy::too_many_arguments)]
+    /// The learning rate of the next steps (for a schedule).
+    ///
+    /// # Errors
+    /// [`TrainError::LearningRate`] unless `lr` is finite and `>= 0` (the rate is unchanged).
+    pub fn set_lr(&mut self, lr: f64) -> Result<(), TrainError> {
+        check_lr(lr)?;
+        self.config.lr = lr;
+        Ok(())
+    }
+
+    /// One Adam step on `batch` fresh samples; returns the batch's mean per-sample loss
+    /// `1/2 lambda |s_theta - s|^2` (before the step).
+    ///
+    /// # Errors
+    /// The mixture's error if it rejects a time; every drawn time is valid, so this does not
+    /// happen for a validated mixture.
     pub fn step<const K: usize, R: RngCore + ?Sized>(
         &mut self,
         gm: &GaussianMixture<D, K>,
-        t_min: f64,
-        t_max: f64,
-        weighting: Weighting,
-        batch: usize,
-        lr: f64,
         rng: &mut R,
-    ) -> Result<f64, ObjectiveError> {
-        McConfig { t_min, t_max, weighting, target: Target::Exact }.check(gm.sigma())?;
+    ) -> Result<f64, MixtureError> {
         for g in self.grad.slices_mut() {
             g.fill(F::ZERO);
         }
+        let weighting = self.config.weighting;
         let mut total = 0.0;
-        let mut n = 0usize;
-        for _ in 0..batch {
-            let t = self.times.time(t_min, t_max, uniform_f64(rng));
-            let d = draw(gm, t, t, rng);
-            let (s, _) = exact_score::<F, D, K>(gm, d.t, &d.x).map_err(ObjectiveError::Mixture)?;
-            let Some(tc) = self.model.time_consts(d.t) else { continue };
-            let x = d.x.map(|v| F::lit(v));
+        for _ in 0..self.config.batch {
+            let t = self.times.time(uniform_f64(rng));
+            // The draw takes its time from the degenerate range [t, t] (it still consumes
+            // one uniform, part of the random stream).
+            let x = draw(gm, t.get(), t.get(), rng).x;
+            let (s, _) = exact_score::<F, D, K>(gm, t.get(), &x)?;
+            let tc = self.model.time_consts_at(t);
+            let x = x.map(|v| F::lit(v));
             let y = s.map(|v| F::lit(v));
-            let w = F::lit(weighting.lambda(d.t, gm.sigma()));
+            let w = F::lit(weighting.lambda(t.get(), gm.sigma()));
             let l = self.model.add_gradient(&tc, &x, &y, w, &mut self.grad);
             total += l.as_f64();
-            n += 1;
         }
-        if n > 0 {
-            let scale = F::lit(1.0 / n as f64);
-            self.adam.step(&mut self.model.params, &self.grad, F::lit(lr), scale);
-            total /= n as f64;
+        let n = self.config.batch as f64;
+        let scale = F::lit(1.0 / n);
+        self.adam.step(&mut self.model.params, &self.grad, F::lit(self.config.lr), scale);
+        Ok(total / n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::learned::Preconditioning;
+    use rand_xoshiro::rand_core::SeedableRng;
+
+    #[test]
+    fn invalid_configurations_are_refused() {
+        let pc = Preconditioning { sigma: 1.0, noise_floor: 0.3, data_mean: [0.0], data_std: [1.0] };
+        let m = ScoreMlp::<f32, 1, 4, 0>::new_random(pc, &mut crate::DefaultRng::seed_from_u64(1)).unwrap();
+        let bad = |c: TrainConfig| Trainer::new(m, c).unwrap_err();
+        let d = TrainConfig::default();
+        assert!(matches!(bad(TrainConfig { t_min: 1.0, ..d }), TrainError::Times(TimeError::InvalidRange { .. })));
+        assert!(matches!(bad(TrainConfig { t_max: f64::INFINITY, ..d }), TrainError::Times(_)));
+        let geo = TimeSampling::Geometric { offset: 0.0 };
+        assert!(matches!(
+            bad(TrainConfig { time_sampling: geo, ..d }),
+            TrainError::Times(TimeError::GeometricOffset { .. })
+        ));
+        assert_eq!(bad(TrainConfig { batch: 0, ..d }), TrainError::EmptyBatch);
+        assert!(matches!(bad(TrainConfig { lr: f64::NAN, ..d }), TrainError::LearningRate { .. }));
+        let mut t = Trainer::new(m, d).unwrap();
+        assert!(t.set_lr(-1.0).is_err() && t.config().lr == DEFAULT_LR);
+    }
+
+    #[test]
+    fn drawn_times_stay_in_range() {
+        for s in [TimeSampling::Uniform, TimeSampling::Geometric { offset: 0.05 }] {
+            let tt = TrainingTimes::new(0.25, 16.0, s).unwrap();
+            for u in [0.0, 0.3, 0.999_999_999, 1.0, 7.0, -1.0, f64::NAN] {
+                let t = tt.time(u).get();
+                assert!((0.25..=16.0).contains(&t), "{s:?} {u} -> {t}");
+            }
         }
-        Ok(total)
     }
 }

@@ -2,6 +2,16 @@
 //! Brownian noise of scale `sigma`.
 
 /// A time weight `lambda(t) >= 0`.
+///
+/// # Examples
+/// ```
+/// use tinyscore::learned::Weighting;
+/// let sigma = 2.0;
+/// assert_eq!(Weighting::Variance.lambda(0.5, sigma), 2.0); // sigma^2 t
+/// assert_eq!(Weighting::Likelihood.lambda(0.5, sigma), 4.0); // sigma^2
+/// let w = Weighting::Custom(|t, _| 1.0 / (1.0 + t));
+/// assert_eq!((w.lambda(1.0, sigma), w.name()), (0.5, "custom"));
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub enum Weighting {
     /// `lambda(t) = 1`.

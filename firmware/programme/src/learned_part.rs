@@ -7,10 +7,10 @@ use core::hint::black_box;
 
 use fixed::types::{I16F16, I8F24};
 use rand_core::SeedableRng;
-use tinyscore::learned::objective::{accumulate, McConfig, Target};
-use tinyscore::learned::train::Trainer;
+use tinyscore::learned::objective::{McConfig, Target};
+use tinyscore::learned::train::{TrainConfig, Trainer};
 use tinyscore::learned::weighting::Weighting;
-use tinyscore::learned::{LossAccumulator, Params, Preconditioning, ScoreMlp};
+use tinyscore::learned::{LossAccumulator, Preconditioning, ScoreMlp};
 use tinyscore::mixture::GaussianMixture;
 use tinyscore::{DefaultRng, Scalar};
 
@@ -26,10 +26,7 @@ pub type Model<S> = ScoreMlp<S, 1, 32, 1>;
 
 /// A zero model to decode into (one copy of the parameters on the stack, not three).
 fn empty_model<S: Scalar>() -> Model<S> {
-    ScoreMlp {
-        precond: Preconditioning { sigma: 0.0, noise_floor: 1.0, data_mean: [0.0], data_std: [1.0] },
-        params: Params::zeroed(),
-    }
+    ScoreMlp::zeroed()
 }
 
 /// `(t, x)` at which the model is evaluated.
@@ -62,10 +59,11 @@ fn loss_results<S: Scalar, K: Sink>(
     gm: &GaussianMixture<1, 4>,
     names: [&'static str; 3],
 ) {
-    let cfg = McConfig { t_min: 0.0, t_max: 1.0, weighting: Weighting::One, target: Target::Exact };
+    let cfg =
+        McConfig { t_min: 0.0, t_max: 1.0, weighting: Weighting::One, target: Target::Exact, samples: LOSS_SAMPLES };
     let mut rng = DefaultRng::seed_from_u64(black_box(7));
     let mut acc = LossAccumulator::<4>::new(0.0, 1.0);
-    let status = accumulate::<S, _, _, 1, 4, 4>(model, gm, &cfg, LOSS_SAMPLES, &mut rng, &mut acc);
+    let status = acc.accumulate(model, gm, &cfg, &mut rng);
     let e = acc.estimate();
     out.f64(names[0], e.value);
     out.f64(names[1], e.std_error);
@@ -75,26 +73,24 @@ fn loss_results<S: Scalar, K: Sink>(
 /// A small model trained on the device: width 8, 2 hidden layers, f32.
 pub type SmallModel = ScoreMlp<f32, 1, 8, 1>;
 
-/// The preconditioning of a mixture as the host's `train` derives it: its mean, its std at
-/// `t = 0`, and the smallest component std as the noise floor.
-fn precond(gm: &GaussianMixture<1, 4>) -> Preconditioning<1> {
-    let floor = gm.components().iter().flat_map(|c| c.std.iter().copied()).fold(f64::INFINITY, f64::min);
-    let var = gm.marginal_variance(0.0);
-    Preconditioning { sigma: gm.sigma(), noise_floor: floor, data_mean: gm.mean(), data_std: var.map(libm::sqrt) }
+/// The training settings on the device: `t` uniform in `[0, 1]`, `lambda = 1`, `batch`
+/// samples per step.
+fn train_config(batch: usize, lr: f64) -> TrainConfig {
+    TrainConfig { t_min: 0.0, t_max: 1.0, weighting: Weighting::One, batch, lr, ..TrainConfig::default() }
 }
 
 #[inline(never)]
 fn training_results<K: Sink>(out: &mut K) {
     let Some(gm) = default_mixture() else { return };
     let mut rng = DefaultRng::seed_from_u64(black_box(11));
-    let Ok(model) = SmallModel::new_random(precond(&gm), &mut rng) else {
+    let model = SmallModel::new_random(Preconditioning::from_mixture(&gm), &mut rng).ok();
+    let Some(mut trainer) = model.and_then(|m| Trainer::new(m, train_config(8, 3e-3)).ok()) else {
         out.u32("train.error", 1);
         return;
     };
-    let mut trainer = Trainer::new(model);
     let mut i = 0u32;
     while i < 3 {
-        match trainer.step(&gm, 0.0, 1.0, Weighting::One, 8, 3e-3, &mut rng) {
+        match trainer.step(&gm, &mut rng) {
             Ok(l) => out.item32("train.loss", i, (l as f32).to_bits()),
             Err(_) => out.item32("train.loss", i, u32::MAX),
         }
@@ -102,7 +98,7 @@ fn training_results<K: Sink>(out: &mut K) {
     }
     // A digest of every parameter after the steps: any difference in any bit shows.
     let mut digest: u32 = 0;
-    for s in trainer.model.params.slices() {
+    for (_, s) in trainer.model.params.tensors() {
         for p in s.iter() {
             digest = digest.rotate_left(5) ^ p.to_bits();
         }
@@ -161,11 +157,11 @@ fn bench_model<S: Scalar, B: Bench>(b: &mut B, scalar: &'static str) {
         black_box(black_box(&model).score_prepared(black_box(&tc), black_box(&x)));
     });
     let Some(gm) = default_mixture() else { return };
-    let cfg = McConfig { t_min: 0.0, t_max: 1.0, weighting: Weighting::One, target: Target::Exact };
+    let cfg = McConfig { t_min: 0.0, t_max: 1.0, weighting: Weighting::One, target: Target::Exact, samples: 1 };
     let mut rng = DefaultRng::seed_from_u64(3);
     let mut acc = LossAccumulator::<4>::new(0.0, 1.0);
     b.bench(&Op { operation: "loss_step", scalar, components: 3, dims: 1, calls: 10 }, || {
-        let _ = black_box(accumulate::<S, _, _, 1, 4, 4>(&mut model, &gm, &cfg, 1, &mut rng, &mut acc));
+        let _ = black_box(acc.accumulate(&mut model, &gm, &cfg, &mut rng));
     });
 }
 
@@ -173,10 +169,10 @@ fn bench_model<S: Scalar, B: Bench>(b: &mut B, scalar: &'static str) {
 fn bench_train<B: Bench>(b: &mut B) {
     let Some(gm) = default_mixture() else { return };
     let mut rng = DefaultRng::seed_from_u64(5);
-    let Ok(model) = SmallModel::new_random(precond(&gm), &mut rng) else { return };
-    let mut trainer = Trainer::new(model);
+    let Ok(model) = SmallModel::new_random(Preconditioning::from_mixture(&gm), &mut rng) else { return };
+    let Ok(mut trainer) = Trainer::new(model, train_config(1, 1e-3)) else { return };
     b.bench(&Op { operation: "train_step", scalar: "f32", components: 3, dims: 1, calls: 4 }, || {
-        let _ = black_box(trainer.step(&gm, 0.0, 1.0, Weighting::One, 1, 1e-3, &mut rng));
+        let _ = black_box(trainer.step(&gm, &mut rng));
     });
 }
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail, Result};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tinyscore::learned::objective::{accumulate, McConfig, Target};
+use tinyscore::learned::objective::{McConfig, Target};
 use tinyscore::learned::{Estimate, LossAccumulator};
 use tinyscore::mixture::GaussianMixture;
 use tinyscore::Scalar;
@@ -94,13 +94,12 @@ pub fn compute<S: Scalar, const D: usize, const K: usize>(
         TargetKind::Denoising => Target::Denoising,
     };
     let weighting = opts.weighting.weighting();
-    let cfg = McConfig { t_min: opts.t_min, t_max: opts.t_max, weighting, target };
+    let cfg = McConfig { t_min: opts.t_min, t_max: opts.t_max, weighting, target, samples: opts.samples };
     cfg.check(gm.sigma()).map_err(|e| anyhow!("{e}"))?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed);
     let mut acc = LossAccumulator::<BINS>::new(opts.t_min, opts.t_max);
     let mut m = *model;
-    accumulate::<S, _, _, D, K, BINS>(&mut m, gm, &cfg, opts.samples, &mut rng, &mut acc)
-        .map_err(|e| anyhow!("{e}"))?;
+    acc.accumulate(&mut m, gm, &cfg, &mut rng).map_err(|e| anyhow!("{e}"))?;
     // The quadrature with the default rule and with every size doubled: the second is the
     // value, their difference the error estimate.
     let quad = |nodes: QuadNodes| {

@@ -14,7 +14,7 @@ use fixed::types::I16F16;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tinyscore::learned::train::{TimeSampling, Trainer};
+use tinyscore::learned::train::{TimeSampling, TrainConfig, Trainer};
 use tinyscore::learned::ScoreMlp;
 use tinyscore::mixture::GaussianMixture;
 
@@ -83,9 +83,9 @@ impl Default for TrainOptions {
 /// Default number of steps.
 pub const DEFAULT_STEPS: u64 = 20_000;
 /// Default batch size.
-pub const DEFAULT_BATCH: usize = 128;
+pub const DEFAULT_BATCH: usize = tinyscore::learned::train::DEFAULT_BATCH;
 /// Default peak learning rate.
-pub const DEFAULT_LR: f64 = 3e-3;
+pub const DEFAULT_LR: f64 = tinyscore::learned::train::DEFAULT_LR;
 
 /// What a run produced.
 #[derive(Clone, Debug)]
@@ -151,7 +151,15 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
     check(opts)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed);
     let model = ScoreMlp::<f32, D, _, _>::new_random(precond_for(gm), &mut rng).map_err(|e| anyhow!("{e}"))?;
-    let mut trainer = Box::new(Trainer::new(model).with_time_sampling(time_sampling(gm, opts.t_max)));
+    let config = TrainConfig {
+        t_min: opts.t_min,
+        t_max: opts.t_max,
+        weighting: opts.weighting.weighting(),
+        batch: opts.batch,
+        lr: opts.lr,
+        time_sampling: time_sampling(gm, opts.t_max),
+    };
+    let mut trainer = Box::new(Trainer::new(model, config).map_err(|e| anyhow!("{e}"))?);
     let bar = if opts.quiet { ProgressBar::hidden() } else { ProgressBar::new(opts.steps) };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps, loss {msg} (eta {eta})")
@@ -162,9 +170,8 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
     let mut curve = Vec::with_capacity(opts.steps as usize);
     let mut ema = f64::NAN;
     for step in 0..opts.steps {
-        let lr = schedule(opts.lr, step, opts.steps);
-        let w = opts.weighting.weighting();
-        let l = trainer.step(gm, opts.t_min, opts.t_max, w, opts.batch, lr, &mut rng).map_err(|e| anyhow!("{e}"))?;
+        trainer.set_lr(schedule(opts.lr, step, opts.steps)).map_err(|e| anyhow!("{e}"))?;
+        let l = trainer.step(gm, &mut rng).map_err(|e| anyhow!("{e}"))?;
         if !l.is_finite() {
             bail!("training diverged at step {step} (loss {l}); try a smaller --lr");
         }

@@ -103,10 +103,9 @@ pub fn encode<S: Scalar, const D: usize>(m: &Model<S, D>) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// The preconditioning the CLI derives from a mixture: its mean, its per-dimension std at
-/// `t = 0`, and the smallest component std as the noise floor.
+/// The preconditioning the CLI derives from a mixture ([`Preconditioning::from_mixture`]):
+/// its mean, its per-dimension std at `t = 0`, and the smallest component std as the noise
+/// floor.
 pub fn precond_for<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>) -> Preconditioning<D> {
-    let var = gm.marginal_variance(0.0);
-    let floor = gm.components().iter().flat_map(|c| c.std.iter().copied()).fold(f64::INFINITY, f64::min);
-    Preconditioning { sigma: gm.sigma(), noise_floor: floor, data_mean: gm.mean(), data_std: var.map(f64::sqrt) }
+    Preconditioning::from_mixture(gm)
 }
