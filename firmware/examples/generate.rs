@@ -12,10 +12,8 @@ use tinyscore::start::StartGaussian;
 use tinyscore::time_grid::{Spacing, TimeGrid};
 use tinyscore_firmware::exit;
 
-const COMPONENTS: [Component<1>; 2] = [
-    Component { weight: 0.3, mean: [-2.0], std: [0.5] },
-    Component { weight: 0.7, mean: [1.5], std: [0.4] },
-];
+const COMPONENTS: [Component<1>; 2] =
+    [Component { weight: 0.3, mean: [-2.0], std: [0.5] }, Component { weight: 0.7, mean: [1.5], std: [0.4] }];
 
 #[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
 #[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]

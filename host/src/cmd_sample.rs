@@ -208,7 +208,8 @@ fn setup<const D: usize, const K: usize>(
         SamplerKind::PfOde => Method::ProbabilityFlow,
         SamplerKind::Pc => Method::PredictorCorrector { ratio: cfg.corrector_ratio },
     };
-    let sampler = Sampler::new(SamplerConfig { method, grid, sigma: gm.sigma() }).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sampler =
+        Sampler::new(SamplerConfig { method, grid, sigma: gm.sigma() }).map_err(|e| anyhow::anyhow!("{e}"))?;
     let start = StartGaussian::from_mixture(gm, cfg.t_max).map_err(|e| anyhow::anyhow!("--t-max: {e}"))?;
     Ok((sampler, start, grid))
 }

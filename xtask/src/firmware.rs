@@ -220,7 +220,8 @@ pub fn example_path(target: &str, example: &str) -> PathBuf {
 pub fn build_example(targets: &[&str]) -> Result<()> {
     let route = route()?;
     eprintln!("xtask: building example {EXAMPLE} for {} ({route:?} route)", targets.join(", "));
-    let status = cargo_build(route, &["--example", EXAMPLE], targets).status().context("running cargo for the example")?;
+    let status =
+        cargo_build(route, &["--example", EXAMPLE], targets).status().context("running cargo for the example")?;
     if !status.success() {
         bail!("example build failed ({status})");
     }
