@@ -149,8 +149,16 @@ impl TimeGrid {
                 let hi = self.t_max + t_offset;
                 let lo = self.t_min + t_offset;
                 let t = hi * libm::exp(frac * libm::log(lo / hi)) - t_offset;
-                // Guard against rounding taking t_k outside (t_min, t_max).
-                t.clamp(self.t_min, self.t_max)
+                // Guard against rounding taking t_k outside (t_min, t_max). (`f64::clamp`
+                // without its `min <= max` assertion, which the optimiser cannot drop: a
+                // validated grid has t_min < t_max.)
+                if t < self.t_min {
+                    self.t_min
+                } else if t > self.t_max {
+                    self.t_max
+                } else {
+                    t
+                }
             }
         }
     }
