@@ -1,5 +1,5 @@
 //! Picks the board's memory layout from the compilation target and passes the linker
-//! scripts of the runtime (cortex-m-rt / riscv-rt) and of defmt to the binaries.
+//! scripts of the runtime (cortex-m-rt / riscv-rt) and of defmt to the binaries and examples.
 
 use std::{env, fs, path::PathBuf};
 
@@ -29,14 +29,17 @@ fn main() {
     println!("cargo:rustc-env=FW_TARGET={target}");
     println!("cargo:rustc-env=FW_BOARD={board}");
 
-    if target.starts_with("riscv") {
-        // riscv-rt's link.x does not include memory.x unless its `memory` feature is on.
-        println!("cargo:rustc-link-arg-bins=-Tmemory.x");
-        println!("cargo:rustc-link-arg-bins=-Tlink.x");
-    } else {
-        // cortex-m-rt's link.x includes memory.x itself.
-        println!("cargo:rustc-link-arg-bins=-Tlink.x");
-        println!("cargo:rustc-link-arg-bins=--nmagic");
+    // The images (bins) and the examples link the same way.
+    for kind in ["bins", "examples"] {
+        if target.starts_with("riscv") {
+            // riscv-rt's link.x does not include memory.x unless its `memory` feature is on.
+            println!("cargo:rustc-link-arg-{kind}=-Tmemory.x");
+            println!("cargo:rustc-link-arg-{kind}=-Tlink.x");
+        } else {
+            // cortex-m-rt's link.x includes memory.x itself.
+            println!("cargo:rustc-link-arg-{kind}=-Tlink.x");
+            println!("cargo:rustc-link-arg-{kind}=--nmagic");
+        }
+        println!("cargo:rustc-link-arg-{kind}=-Tdefmt.x");
     }
-    println!("cargo:rustc-link-arg-bins=-Tdefmt.x");
 }

@@ -16,6 +16,19 @@ use crate::sampling::standard_normal;
 use crate::scalar::Real;
 
 /// A standard normal draw rounded to the working type `W` (see the module documentation).
+///
+/// # Examples
+/// ```
+/// use fixed::types::I16F16;
+/// use rand_core::SeedableRng;
+/// use tinyscore::noise::normal;
+/// use tinyscore::Scalar;
+/// let mut rng = tinyscore::DefaultRng::seed_from_u64(1);
+/// let z: f32 = normal(&mut rng);
+/// assert!(z.abs() < 10.0);
+/// // Q32.32, the working type of I16F16:
+/// let _q: <I16F16 as Scalar>::Work = normal(&mut rng);
+/// ```
 #[inline]
 pub fn normal<W: Real, R: RngCore + ?Sized>(rng: &mut R) -> W {
     W::from_f64(standard_normal(rng)).0

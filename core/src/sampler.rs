@@ -19,6 +19,17 @@
 //! The samplers start from the Gaussian of [`StartGaussian`] and take any
 //! [`ScoreSource`]: the exact mixture score or a learned model.
 //!
+//! # Two ways to call a sampler
+//! * [`Sampler::generate`], for an embedded user: the caller passes the output buffer
+//!   `&mut [[S; D]]` and nothing else. The samples are generated in blocks of [`BLOCK`]
+//!   with the state on the stack (module section "Memory and cost").
+//! * [`Sampler::start`], [`Sampler::run`], [`Sampler::finish`], for long host runs: the
+//!   caller allocates the state (and Heun's scratch) in the working type `S::Work` and
+//!   chooses the block length itself (the host CLI uses blocks of 4096 samples). The
+//!   noise of each step is drawn for the whole block before the next step, so the samples
+//!   depend on the block length for the stochastic methods; for `n <= BLOCK` samples the
+//!   two ways give the same samples bit for bit (with the state and scratch of length `n`).
+//!
 //! # State precision and fixed point
 //! The state is kept in the scalar's **working type** `S::Work`, and only rounded to `S`
 //! to evaluate the score and at the very end. For `f32`/`f64` that is the type itself. For
@@ -30,20 +41,60 @@
 //! score's own rounding (its position is rounded to `S`, the score to `S`).
 //!
 //! # Memory and cost
-//! No allocation: the caller passes the state and a scratch slice (the same length as the
-//! state is best; Heun's method stores `s(x, t_k)` there). Each step visits all samples at
-//! one `t` before moving on, so a [`MixtureScore`](crate::score_source::MixtureScore)
-//! prepares each time once per step and per pass. Score evaluations per sample: `N + 1`
-//! (Euler-Maruyama), `2N + 1` (Heun), `2N + 1` (predictor-corrector).
+//! No allocation. [`Sampler::generate`] keeps two stack arrays of [`BLOCK`] states,
+//! `2 * BLOCK * D * size_of::<S::Work>()` bytes: 128 bytes per dimension for the fixed
+//! types and `f64` (8-byte working type), 64 bytes per dimension for `f32` (plus the score
+//! source's own stack). The low-level path takes the state and a scratch slice from the
+//! caller (the same length as the state is best; Heun's method stores `s(x, t_k)` there).
+//! Each step visits all samples of a block at one `t` before moving on, so a
+//! [`MixtureScore`](crate::score_source::MixtureScore) prepares each time once per step,
+//! per pass and per block. Score evaluations per sample: `N + 1` (Euler-Maruyama),
+//! `2N + 1` (Heun), `2N + 1` (predictor-corrector).
+//!
+//! # Examples
+//! ```
+//! use tinyscore::mixture::{Component, GaussianMixture};
+//! use tinyscore::sampler::{Method, Sampler, SamplerConfig};
+//! use tinyscore::score_source::MixtureScore;
+//! use tinyscore::start::StartGaussian;
+//! use tinyscore::time_grid::{Spacing, TimeGrid};
+//! use tinyscore::DefaultRng;
+//! use rand_core::SeedableRng;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let gm = GaussianMixture::<1, 2>::new(
+//!     1.0,
+//!     &[
+//!         Component { weight: 0.5, mean: [-2.0], std: [0.5] },
+//!         Component { weight: 0.5, mean: [2.0], std: [0.5] },
+//!     ],
+//! )
+//! .map_err(|e| e.to_string())?;
+//! let grid = TimeGrid::new(8.0, 1e-3, 100, Spacing::Geometric { t_offset: 0.25 })?;
+//! let sampler = Sampler::new(SamplerConfig { method: Method::EulerMaruyama, grid, sigma: gm.sigma() })?;
+//! let start = StartGaussian::from_mixture(&gm, grid.t_max()).map_err(|e| e.to_string())?;
+//!
+//! let mut score = MixtureScore::new(&gm);
+//! let mut rng = DefaultRng::seed_from_u64(1);
+//! let mut out = [[0.0f32; 1]; 5];
+//! let status = sampler.generate(&mut score, &start, &mut rng, &mut out);
+//! assert!(status.is_ok());
+//! assert!(out.iter().all(|x| x[0].abs() < 5.0));
+//! # Ok(())
+//! # }
+//! ```
 
 use rand_core::RngCore;
 
 use crate::noise::normal;
-use crate::scalar::{Real, Scalar};
 use crate::score_source::ScoreSource;
 use crate::start::StartGaussian;
 use crate::time_grid::TimeGrid;
-use crate::Status;
+use crate::{Real, Scalar, Status};
+
+/// Samples per block of [`Sampler::generate`]: the length of its two stack arrays of
+/// working-type states (module documentation, "Memory and cost").
+pub const BLOCK: usize = 8;
 
 /// The integrator.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,9 +111,10 @@ pub enum Method {
     },
 }
 
-/// Why a sampler was rejected.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Why a sampler configuration was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum SamplerError {
     /// `sigma` must be finite and `> 0`.
     InvalidSigma,
@@ -79,7 +131,62 @@ impl core::fmt::Display for SamplerError {
     }
 }
 
-/// A reverse-time sampler: method, time grid and diffusion scale `sigma`.
+impl core::error::Error for SamplerError {}
+
+/// What a [`Sampler`] is made of: the integrator, the time grid and the diffusion scale
+/// `sigma` (the mixture's `sigma`, in units of the data per square root of time).
+///
+/// [`Sampler::new`] checks it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SamplerConfig {
+    /// The integrator.
+    pub method: Method,
+    /// Where the steps are.
+    pub grid: TimeGrid,
+    /// Diffusion scale, finite and `> 0`.
+    pub sigma: f64,
+}
+
+impl SamplerConfig {
+    /// Check the configuration (the grid is valid by construction).
+    ///
+    /// # Errors
+    /// [`SamplerError::InvalidSigma`] unless `sigma` is finite and `> 0`;
+    /// [`SamplerError::InvalidRatio`] unless a predictor-corrector's ratio is finite and
+    /// `> 0`.
+    ///
+    /// # Examples
+    /// ```
+    /// use tinyscore::sampler::{Method, SamplerConfig, SamplerError};
+    /// use tinyscore::time_grid::{Spacing, TimeGrid};
+    /// let grid = TimeGrid::new(1.0, 0.01, 10, Spacing::Uniform).unwrap();
+    /// let cfg = SamplerConfig { method: Method::ProbabilityFlow, grid, sigma: 0.0 };
+    /// assert_eq!(cfg.validate(), Err(SamplerError::InvalidSigma));
+    /// ```
+    pub fn validate(&self) -> Result<(), SamplerError> {
+        if !(self.sigma.is_finite() && self.sigma > 0.0) {
+            return Err(SamplerError::InvalidSigma);
+        }
+        if let Method::PredictorCorrector { ratio } = self.method {
+            if !(ratio.is_finite() && ratio > 0.0) {
+                return Err(SamplerError::InvalidRatio);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TryFrom<SamplerConfig> for Sampler {
+    type Error = SamplerError;
+    fn try_from(config: SamplerConfig) -> Result<Self, SamplerError> {
+        Sampler::new(config)
+    }
+}
+
+/// A checked reverse-time sampler: method, time grid and diffusion scale `sigma`.
+///
+/// See the [module documentation](self) for the methods and an example.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Sampler {
@@ -130,17 +237,31 @@ fn limit_status<R: Real, const D: usize>(x: &[R; D]) -> Status {
 }
 
 impl Sampler {
-    /// Check and build a sampler for a diffusion of scale `sigma > 0`.
-    pub fn new(method: Method, grid: TimeGrid, sigma: f64) -> Result<Self, SamplerError> {
-        if !(sigma.is_finite() && sigma > 0.0) {
-            return Err(SamplerError::InvalidSigma);
-        }
-        if let Method::PredictorCorrector { ratio } = method {
-            if !(ratio.is_finite() && ratio > 0.0) {
-                return Err(SamplerError::InvalidRatio);
-            }
-        }
+    /// Check a configuration and build the sampler.
+    ///
+    /// # Errors
+    /// The errors of [`SamplerConfig::validate`].
+    ///
+    /// # Examples
+    /// ```
+    /// use tinyscore::sampler::{Method, Sampler, SamplerConfig};
+    /// use tinyscore::time_grid::{Spacing, TimeGrid};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let grid = TimeGrid::new(16.0, 1e-4, 50, Spacing::Geometric { t_offset: 0.1 })?;
+    /// let sampler = Sampler::new(SamplerConfig { method: Method::ProbabilityFlow, grid, sigma: 2.0 })?;
+    /// assert_eq!(sampler.grid().steps(), 50);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn new(config: SamplerConfig) -> Result<Self, SamplerError> {
+        config.validate()?;
+        let SamplerConfig { method, grid, sigma } = config;
         Ok(Sampler { method, grid, sigma })
+    }
+
+    /// The configuration the sampler was built from.
+    pub fn config(&self) -> SamplerConfig {
+        SamplerConfig { method: self.method, grid: self.grid, sigma: self.sigma }
     }
 
     /// The method.
@@ -153,18 +274,87 @@ impl Sampler {
         &self.grid
     }
 
-    /// Fill `state` with draws from the start Gaussian, rounded to the working type;
-    /// [`Status::Saturated`] if a draw left the type's range.
-    pub fn start<S: Scalar, G: RngCore + ?Sized, const D: usize>(
+    /// The diffusion scale `sigma`.
+    pub fn sigma(&self) -> f64 {
+        self.sigma
+    }
+
+    /// Fill `out` with samples: start Gaussian, every step of the grid, the denoising
+    /// step, rounding to `S` (module documentation).
+    ///
+    /// The samples are made in blocks of [`BLOCK`] (the last one shorter), each block with
+    /// [`Sampler::start`], [`Sampler::run`] and [`Sampler::finish`] on a stack state of
+    /// `2 * BLOCK * D * size_of::<S::Work>()` bytes. For `out.len() <= BLOCK` the samples
+    /// are bit for bit those of the low-level path with state and scratch of length
+    /// `out.len()`; beyond, the stochastic methods draw their noise in another order (same
+    /// distribution). Every type is inferred from the arguments.
+    ///
+    /// Returns [`Status::Saturated`] if a value left the range of the working type or of
+    /// `S` on the way (for floats: was not finite), or the score source reported it.
+    ///
+    /// # Examples
+    /// Five samples of a two-component mixture in `I16F16` with its exact score:
+    /// ```
+    /// use fixed::types::I16F16;
+    /// use rand_core::SeedableRng;
+    /// use tinyscore::mixture::{Component, GaussianMixture};
+    /// use tinyscore::sampler::{Method, Sampler, SamplerConfig};
+    /// use tinyscore::score_source::MixtureScore;
+    /// use tinyscore::start::StartGaussian;
+    /// use tinyscore::time_grid::{Spacing, TimeGrid};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let comps = [
+    ///     Component { weight: 0.25, mean: [-1.0, 0.0], std: [0.3, 0.3] },
+    ///     Component { weight: 0.75, mean: [1.0, 0.5], std: [0.4, 0.2] },
+    /// ];
+    /// let gm = GaussianMixture::<2, 2>::new(1.0, &comps).map_err(|e| e.to_string())?;
+    /// let grid = TimeGrid::new(9.0, 1e-3, 40, Spacing::Geometric { t_offset: 0.04 })?;
+    /// let sampler = Sampler::new(SamplerConfig { method: Method::ProbabilityFlow, grid, sigma: 1.0 })?;
+    /// let start = StartGaussian::from_mixture(&gm, 9.0).map_err(|e| e.to_string())?;
+    ///
+    /// let mut out = [[I16F16::ZERO; 2]; 5];
+    /// let mut rng = tinyscore::DefaultRng::seed_from_u64(7);
+    /// let status = sampler.generate(&mut MixtureScore::new(&gm), &start, &mut rng, &mut out);
+    /// assert!(status.is_ok());
+    /// assert!(out.iter().all(|x| x[0].abs() < 3 && x[1].abs() < 3));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn generate<S: Scalar, const D: usize>(
+        &self,
+        source: &mut (impl ScoreSource<S, D> + ?Sized),
+        start: &StartGaussian<D>,
+        rng: &mut (impl RngCore + ?Sized),
+        out: &mut [[S; D]],
+    ) -> Status {
+        let mut state = [[W::<S>::ZERO; D]; BLOCK];
+        let mut scratch = [[W::<S>::ZERO; D]; BLOCK];
+        let mut status = Status::Ok;
+        for block in out.chunks_mut(BLOCK) {
+            // chunks_mut gives at most BLOCK = state.len() items: the split is in range
+            // (the `min` lets the optimiser see it; the panic-check image proves it).
+            let (state, _) = state.split_at_mut(block.len().min(BLOCK));
+            let st = self.start(start, rng, state);
+            let st = st.and(self.run(source, rng, state, &mut scratch));
+            status = status.and(st).and(Self::finish(state, block));
+        }
+        status
+    }
+
+    /// Low-level path: fill `state` with draws from the start Gaussian, rounded to the
+    /// working type `W` (`S::Work` of the scalar to sample in); [`Status::Saturated`] if a
+    /// draw left the type's range.
+    pub fn start<W: Real, const D: usize>(
         &self,
         start: &StartGaussian<D>,
-        rng: &mut G,
-        state: &mut [[W<S>; D]],
+        rng: &mut (impl RngCore + ?Sized),
+        state: &mut [[W; D]],
     ) -> Status {
         let mut status = Status::Ok;
         for x in state.iter_mut() {
             for (xd, v) in x.iter_mut().zip(start.draw(rng).iter()) {
-                let (w, sat) = W::<S>::from_f64(*v);
+                let (w, sat) = W::from_f64(*v);
                 *xd = w;
                 status = status.and(Status::from_saturated(sat));
             }
@@ -172,21 +362,16 @@ impl Sampler {
         status
     }
 
-    /// Run every step of the grid and the final denoising step on `state` (module
-    /// documentation). `scratch` holds Heun's intermediate scores; any length works (an
-    /// empty slice too), the same length as `state` is fastest.
-    pub fn run<S, Src, G, const D: usize>(
+    /// Low-level path: run every step of the grid and the final denoising step on `state`
+    /// (module documentation). `scratch` holds Heun's intermediate scores; any length
+    /// works (an empty slice too), the same length as `state` is fastest.
+    pub fn run<S: Scalar, const D: usize>(
         &self,
-        source: &mut Src,
-        rng: &mut G,
+        source: &mut (impl ScoreSource<S, D> + ?Sized),
+        rng: &mut (impl RngCore + ?Sized),
         state: &mut [[W<S>; D]],
         scratch: &mut [[W<S>; D]],
-    ) -> Status
-    where
-        S: Scalar,
-        Src: ScoreSource<S, D> + ?Sized,
-        G: RngCore + ?Sized,
-    {
+    ) -> Status {
         let mut status = Status::Ok;
         let s2 = self.sigma * self.sigma;
         for k in 0..self.grid.steps() {
@@ -194,12 +379,12 @@ impl Sampler {
             let t1 = self.grid.time(k + 1);
             let h = t0 - t1;
             status = status.and(match self.method {
-                Method::EulerMaruyama => self.em_pass::<S, _, _, D>(source, rng, state, t0, h),
+                Method::EulerMaruyama => self.em_pass(source, rng, state, t0, h),
                 Method::PredictorCorrector { ratio } => {
-                    let p = self.em_pass::<S, _, _, D>(source, rng, state, t0, h);
-                    p.and(langevin_pass::<S, _, _, D>(source, rng, state, t1, ratio * s2 * h))
+                    let p = self.em_pass(source, rng, state, t0, h);
+                    p.and(langevin_pass(source, rng, state, t1, ratio * s2 * h))
                 }
-                Method::ProbabilityFlow => heun_pass::<S, _, D>(source, state, scratch, t0, t1, 0.5 * s2 * h),
+                Method::ProbabilityFlow => heun_pass(source, state, scratch, t0, t1, 0.5 * s2 * h),
             });
         }
         // Denoising step (Tweedie): x <- x + sigma^2 t_min s(x, t_min).
@@ -230,7 +415,8 @@ impl Sampler {
         drift_noise_pass::<S, _, _, D>(source, rng, state, t, self.sigma * self.sigma * h, self.sigma * libm::sqrt(h))
     }
 
-    /// Convert the final state to `S` (rounding to nearest once).
+    /// Low-level path: convert the final state to `S` (rounding to nearest once), the
+    /// first `min(state.len(), out.len())` samples.
     pub fn finish<S: Scalar, const D: usize>(state: &[[W<S>; D]], out: &mut [[S; D]]) -> Status {
         let mut status = Status::Ok;
         for (o, x) in out.iter_mut().zip(state.iter()) {
@@ -241,29 +427,6 @@ impl Sampler {
             }
         }
         status
-    }
-
-    /// Everything in one call: [`Sampler::start`], [`Sampler::run`], [`Sampler::finish`].
-    /// The number of samples is `min(state.len(), out.len())`; `out` receives them.
-    pub fn generate<S, Src, G, const D: usize>(
-        &self,
-        source: &mut Src,
-        start: &StartGaussian<D>,
-        rng: &mut G,
-        state: &mut [[W<S>; D]],
-        scratch: &mut [[W<S>; D]],
-        out: &mut [[S; D]],
-    ) -> Status
-    where
-        S: Scalar,
-        Src: ScoreSource<S, D> + ?Sized,
-        G: RngCore + ?Sized,
-    {
-        let n = state.len().min(out.len());
-        let state = state.get_mut(..n).unwrap_or_default();
-        let st = self.start::<S, G, D>(start, rng, state);
-        let st = st.and(self.run::<S, Src, G, D>(source, rng, state, scratch));
-        st.and(Self::finish(state, out))
     }
 }
 
@@ -365,7 +528,7 @@ mod tests {
     fn check<S: Scalar>(method: Method, tol_mean: f64, tol_var: f64) {
         let gm = GaussianMixture::<1, 1>::new(1.0, &[Component { weight: 1.0, mean: [1.0], std: [0.5] }]).unwrap();
         let grid = TimeGrid::new(4.0, 1e-4, 200, Spacing::Geometric { t_offset: 0.25 }).unwrap();
-        let sampler = Sampler::new(method, grid, 1.0).unwrap();
+        let sampler = Sampler::new(SamplerConfig { method, grid, sigma: 1.0 }).unwrap();
         let start = StartGaussian::from_mixture(&gm, 4.0).unwrap();
         let mut src = MixtureScore::<S, 1, 1>::new(&gm);
         let mut rng = crate::DefaultRng::seed_from_u64(3);
@@ -373,7 +536,10 @@ mod tests {
         let mut state = [[W::<S>::ZERO; 1]; 4000];
         let mut scratch = [[W::<S>::ZERO; 1]; 4000];
         let mut out = [[S::default(); 1]; 4000];
-        let st = sampler.generate(&mut src, &start, &mut rng, &mut state, &mut scratch, &mut out);
+        // The low-level path, one block of 4000 samples.
+        let st = sampler.start(&start, &mut rng, &mut state);
+        let st = st.and(sampler.run(&mut src, &mut rng, &mut state, &mut scratch));
+        let st = st.and(Sampler::finish(&state, &mut out));
         assert!(st.is_ok());
         let xs: [f64; 4000] = core::array::from_fn(|i| out[i][0].to_f64());
         let mean = xs.iter().sum::<f64>() / n as f64;
@@ -395,8 +561,75 @@ mod tests {
     #[test]
     fn rejects_bad_parameters() {
         let grid = TimeGrid::new(1.0, 0.1, 3, Spacing::Uniform).unwrap();
-        assert_eq!(Sampler::new(Method::EulerMaruyama, grid, 0.0), Err(SamplerError::InvalidSigma));
-        let pc = Method::PredictorCorrector { ratio: f64::NAN };
-        assert_eq!(Sampler::new(pc, grid, 1.0), Err(SamplerError::InvalidRatio));
+        let em = SamplerConfig { method: Method::EulerMaruyama, grid, sigma: 0.0 };
+        assert_eq!(Sampler::new(em), Err(SamplerError::InvalidSigma));
+        let pc = SamplerConfig { method: Method::PredictorCorrector { ratio: f64::NAN }, grid, sigma: 1.0 };
+        assert_eq!(Sampler::new(pc), Err(SamplerError::InvalidRatio));
+        assert_eq!(Sampler::try_from(pc), Err(SamplerError::InvalidRatio));
+        let ok = SamplerConfig { sigma: 2.0, ..pc };
+        let ok = SamplerConfig { method: Method::ProbabilityFlow, ..ok };
+        assert_eq!(Sampler::new(ok).map(|s| s.config()), Ok(ok));
+        assert!(!SamplerError::InvalidSigma.to_string().is_empty());
+    }
+
+    /// `generate` against the low-level path on one buffer of `n` samples.
+    fn low_level<S: Scalar, const N: usize>(method: Method, seed: u64) -> ([[S; 2]; N], [[S; 2]; N], Status, Status) {
+        let comps = [
+            Component { weight: 0.25, mean: [-1.0, 0.5], std: [0.3, 0.6] },
+            Component { weight: 0.75, mean: [1.5, -0.5], std: [0.4, 0.2] },
+        ];
+        let gm = GaussianMixture::<2, 2>::new(1.5, &comps).unwrap();
+        let grid = TimeGrid::new(6.0, 1e-3, 12, Spacing::Geometric { t_offset: 0.05 }).unwrap();
+        let sampler = Sampler::new(SamplerConfig { method, grid, sigma: gm.sigma() }).unwrap();
+        let start = StartGaussian::from_mixture(&gm, 6.0).unwrap();
+        let mut src = MixtureScore::<S, 2, 2>::new(&gm);
+
+        let mut rng = crate::DefaultRng::seed_from_u64(seed);
+        let mut state = [[W::<S>::ZERO; 2]; N];
+        let mut scratch = [[W::<S>::ZERO; 2]; N];
+        let mut want = [[S::default(); 2]; N];
+        let st = sampler.start(&start, &mut rng, &mut state);
+        let st = st.and(sampler.run(&mut src, &mut rng, &mut state, &mut scratch));
+        let st_want = st.and(Sampler::finish(&state, &mut want));
+
+        let mut rng = crate::DefaultRng::seed_from_u64(seed);
+        let mut got = [[S::default(); 2]; N];
+        let st_got = sampler.generate(&mut src, &start, &mut rng, &mut got);
+        (want, got, st_want, st_got)
+    }
+
+    #[test]
+    fn generate_matches_the_low_level_path_up_to_a_block() {
+        let methods = [Method::EulerMaruyama, Method::ProbabilityFlow, Method::PredictorCorrector { ratio: 0.5 }];
+        for (seed, m) in methods.into_iter().enumerate() {
+            let (want, got, sw, sg) = low_level::<f32, BLOCK>(m, seed as u64);
+            assert_eq!((want, sw), (got, sg), "{m:?}");
+            let (want, got, sw, sg) = low_level::<I16F16, 3>(m, seed as u64);
+            assert_eq!((want, sw), (got, sg), "{m:?}");
+            let (want, got, sw, sg) = low_level::<f64, 1>(m, seed as u64);
+            assert_eq!((want, sw), (got, sg), "{m:?}");
+        }
+        // The probability flow draws no noise after the start: any count matches.
+        let (want, got, sw, sg) = low_level::<I16F16, { 2 * BLOCK + 3 }>(Method::ProbabilityFlow, 9);
+        assert_eq!((want, sw), (got, sg));
+        // Euler-Maruyama beyond a block: the first block is the same, the rest differs.
+        let (want, got, _, sg) = low_level::<f32, { 2 * BLOCK }>(Method::EulerMaruyama, 9);
+        assert!(sg.is_ok());
+        assert_ne!(want, got);
+    }
+
+    #[test]
+    fn generate_handles_empty_and_ragged_buffers() {
+        let gm = GaussianMixture::<1, 1>::new(1.0, &[Component { weight: 1.0, mean: [1.0], std: [0.5] }]).unwrap();
+        let grid = TimeGrid::new(4.0, 1e-3, 20, Spacing::Uniform).unwrap();
+        let cfg = SamplerConfig { method: Method::PredictorCorrector { ratio: 0.5 }, grid, sigma: 1.0 };
+        let sampler = Sampler::new(cfg).unwrap();
+        let start = StartGaussian::from_mixture(&gm, 4.0).unwrap();
+        let mut rng = crate::DefaultRng::seed_from_u64(1);
+        let mut none: [[f32; 1]; 0] = [];
+        assert!(sampler.generate(&mut MixtureScore::new(&gm), &start, &mut rng, &mut none).is_ok());
+        let mut out = [[f32::NAN; 1]; 2 * BLOCK + 1];
+        assert!(sampler.generate(&mut MixtureScore::new(&gm), &start, &mut rng, &mut out).is_ok());
+        assert!(out.iter().all(|x| x[0].is_finite() && (x[0] - 1.0).abs() < 3.0), "{out:?}");
     }
 }

@@ -16,6 +16,17 @@
 //!
 //! Times are `f64` (seconds of diffusion time, the unit of `t` in the mixture); relative
 //! error of each `t_k` below 1e-15.
+//!
+//! # Examples
+//! ```
+//! use tinyscore::time_grid::{Spacing, TimeGrid};
+//! # fn main() -> Result<(), tinyscore::time_grid::GridError> {
+//! let grid = TimeGrid::new(16.0, 1e-4, 100, Spacing::Geometric { t_offset: 0.02 })?;
+//! assert_eq!((grid.time(0), grid.time(100)), (16.0, 1e-4));
+//! assert!(grid.time(50) < 1.0); // the steps crowd at small t
+//! # Ok(())
+//! # }
+//! ```
 
 /// How the steps are spaced (see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,8 +42,9 @@ pub enum Spacing {
 }
 
 /// Why a grid was rejected.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum GridError {
     /// `t_max` must be finite and larger than `t_min`.
     InvalidTMax,
@@ -55,6 +67,8 @@ impl core::fmt::Display for GridError {
     }
 }
 
+impl core::error::Error for GridError {}
+
 /// A validated time grid `t_max = t_0 > t_1 > ... > t_N = t_min > 0`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -66,7 +80,22 @@ pub struct TimeGrid {
 }
 
 impl TimeGrid {
-    /// Check and build a grid of `steps` steps from `t_max` down to `t_min`.
+    /// Check and build a grid of `steps` steps from `t_max` down to `t_min` (both in the
+    /// mixture's unit of time).
+    ///
+    /// # Errors
+    /// [`GridError::InvalidTMin`] unless `t_min` is finite and `> 0`;
+    /// [`GridError::InvalidTMax`] unless `t_max` is finite and `> t_min`;
+    /// [`GridError::InvalidOffset`] unless a geometric `t_offset` is finite and `>= 0`;
+    /// [`GridError::NoSteps`] if `steps == 0`.
+    ///
+    /// # Examples
+    /// ```
+    /// use tinyscore::time_grid::{GridError, Spacing, TimeGrid};
+    /// let grid = TimeGrid::new(2.0, 0.5, 3, Spacing::Uniform).unwrap();
+    /// assert_eq!([grid.time(0), grid.time(1), grid.time(2), grid.time(3)], [2.0, 1.5, 1.0, 0.5]);
+    /// assert_eq!(TimeGrid::new(1.0, 0.0, 3, Spacing::Uniform), Err(GridError::InvalidTMin));
+    /// ```
     pub fn new(t_max: f64, t_min: f64, steps: u32, spacing: Spacing) -> Result<Self, GridError> {
         if !(t_min.is_finite() && t_min > 0.0) {
             return Err(GridError::InvalidTMin);
@@ -120,8 +149,16 @@ impl TimeGrid {
                 let hi = self.t_max + t_offset;
                 let lo = self.t_min + t_offset;
                 let t = hi * libm::exp(frac * libm::log(lo / hi)) - t_offset;
-                // Guard against rounding taking t_k outside (t_min, t_max).
-                t.clamp(self.t_min, self.t_max)
+                // Guard against rounding taking t_k outside (t_min, t_max). (`f64::clamp`
+                // without its `min <= max` assertion, which the optimiser cannot drop: a
+                // validated grid has t_min < t_max.)
+                if t < self.t_min {
+                    self.t_min
+                } else if t > self.t_max {
+                    self.t_max
+                } else {
+                    t
+                }
             }
         }
     }
@@ -156,5 +193,6 @@ mod tests {
         assert_eq!(TimeGrid::new(1.0, 0.1, 0, Spacing::Uniform), Err(GridError::NoSteps));
         let bad = Spacing::Geometric { t_offset: -1.0 };
         assert_eq!(TimeGrid::new(1.0, 0.1, 3, bad), Err(GridError::InvalidOffset));
+        assert!(!GridError::NoSteps.to_string().is_empty());
     }
 }

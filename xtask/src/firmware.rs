@@ -164,6 +164,12 @@ pub fn route() -> Result<Route> {
 
 /// `cargo build --release` of `bin` for `targets`, inside firmware/.
 pub fn build_command(route: Route, bin: &str, targets: &[&str]) -> Command {
+    cargo_build(route, &["--bin", bin], targets)
+}
+
+/// `cargo build --release <what>` (e.g. `--bin B`, `--example E`) for `targets`, inside
+/// firmware/.
+pub fn cargo_build(route: Route, what: &[&str], targets: &[&str]) -> Command {
     let mut cmd = match route {
         Route::Rustup => clean_command("cargo"),
         Route::Debian => {
@@ -172,7 +178,7 @@ pub fn build_command(route: Route, bin: &str, targets: &[&str]) -> Command {
             c
         }
     };
-    cmd.current_dir(firmware_dir()).args(["build", "--release", "--bin", bin, "--target-dir"]).arg(target_dir());
+    cmd.current_dir(firmware_dir()).args(["build", "--release"]).args(what).arg("--target-dir").arg(target_dir());
     if route == Route::Debian {
         cmd.env("RUSTC_BOOTSTRAP", "1").args(["-Z", "build-std=core"]);
     }
@@ -195,6 +201,29 @@ pub fn build_bin(route: Route, bin: &str, targets: &[&str]) -> Result<()> {
     let status = build_command(route, bin, targets).status().context("running cargo for the firmware")?;
     if !status.success() {
         bail!("firmware build failed ({status})");
+    }
+    Ok(())
+}
+
+/// The example of the firmware crate (`firmware/examples/generate.rs`): tinyscore used as
+/// an application would, run by `cargo xtask example`.
+pub const EXAMPLE: &str = "generate";
+/// Targets of `example` unless `--target` is given.
+pub const EXAMPLE_TARGETS: &[&str] = &["thumbv7em-none-eabihf"];
+
+/// The path of a built example.
+pub fn example_path(target: &str, example: &str) -> PathBuf {
+    target_dir().join(target).join("release").join("examples").join(example)
+}
+
+/// Builds the example for `targets`.
+pub fn build_example(targets: &[&str]) -> Result<()> {
+    let route = route()?;
+    eprintln!("xtask: building example {EXAMPLE} for {} ({route:?} route)", targets.join(", "));
+    let status =
+        cargo_build(route, &["--example", EXAMPLE], targets).status().context("running cargo for the example")?;
+    if !status.success() {
+        bail!("example build failed ({status})");
     }
     Ok(())
 }

@@ -5,6 +5,9 @@
 //!   the same programme on the host and compare the results bit for bit.
 //! * `panic-check`: link the `panic-check` image, whose panic handler calls an undefined
 //!   function, so that linking fails if any panic path survives optimisation.
+//! * `example`: build `firmware/examples/generate.rs` (the core used as an application
+//!   would: a mixture, its score, a few samples), run it under QEMU (thumbv7em by
+//!   default), print its output, fail unless it exits with status 0.
 //! * `host-results`: the programme's results on the host, `name bits` per line (a snapshot
 //!   to diff before and after a refactor that must not change a bit).
 //! * `measure [--json]`: flash, static RAM and stack per image, and instructions per call
@@ -29,6 +32,9 @@ commands:
                 bit for bit with the same programme run on the host
   panic-check   link the panic-check image (thumbv6m, thumbv7m by default): fails if a
                 panic path survives optimisation
+  example       build firmware/examples/generate.rs (tinyscore used as an application
+                would) for thumbv7em-none-eabihf, run it under QEMU, print its output;
+                fails unless it exits with status 0
   measure       flash / static RAM / stack per image and instructions per call
                 (instructions under emulation, not cycles on silicon)
   host-results  print the programme's results computed on the host, one `name bits`
@@ -86,6 +92,7 @@ fn main() -> ExitCode {
     let result = parse(&args[1..]).and_then(|opts| match cmd.as_str() {
         "qemu" => run::qemu(&opts),
         "panic-check" => firmware::panic_check(&opts),
+        "example" => run::example(&opts),
         "measure" => measure::measure(&opts),
         "host-results" => run::print_host_results(),
         "help" | "-h" | "--help" => {

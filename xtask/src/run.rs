@@ -314,6 +314,75 @@ pub fn compare(target: &[(String, Bits)], host: &[(String, Bits)]) -> Vec<String
     diffs
 }
 
+/// `cargo xtask example`: build `firmware/examples/generate.rs` (thumbv7em by default),
+/// run it under QEMU, print what it prints; it passes if it exits with status 0.
+pub fn example(opts: &Options) -> Result<bool> {
+    let boards: Vec<&Board> = if opts.targets.is_empty() {
+        firmware::EXAMPLE_TARGETS.iter().map(|t| firmware::board(t)).collect::<Result<_>>()?
+    } else {
+        opts.targets.clone()
+    };
+    let targets: Vec<&str> = boards.iter().map(|b| b.target).collect();
+    firmware::build_example(&targets)?;
+    let mut all_ok = true;
+    for board in boards {
+        let elf = firmware::example_path(board.target, firmware::EXAMPLE);
+        let (lines, exit, timed_out) = run_plain(board, &elf, opts)?;
+        for line in &lines {
+            println!("  [{}] {line}", board.target);
+        }
+        let name = format!("{} ({}): example {}", board.target, board.board, firmware::EXAMPLE);
+        match (exit, timed_out) {
+            (Some(0), false) if !lines.is_empty() => println!("PASS {name}: exit status 0"),
+            (_, true) => {
+                all_ok = false;
+                println!("FAIL {name}: timed out (killed)");
+            }
+            (code, _) => {
+                all_ok = false;
+                println!("FAIL {name}: QEMU exit status {code:?}, {} line(s) printed", lines.len());
+            }
+        }
+    }
+    Ok(all_ok)
+}
+
+/// Runs `elf` under QEMU for `board` without instruction counting and decodes its defmt
+/// output: (lines, exit status, timed out).
+fn run_plain(board: &Board, elf: &Path, opts: &Options) -> Result<(Vec<String>, Option<i32>, bool)> {
+    let image = fs::read(elf).with_context(|| format!("reading {}", elf.display()))?;
+    let dir = firmware::target_dir().join("qemu");
+    fs::create_dir_all(&dir)?;
+    let stem = elf.file_name().and_then(|n| n.to_str()).unwrap_or("image");
+    let out_path = dir.join(format!("{}.{stem}.defmt", board.target));
+    let mut cmd = firmware::clean_command(board.qemu);
+    cmd.args(board.machine_args)
+        .args(["-nodefaults", "-display", "none"])
+        .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
+        .arg(elf)
+        .stdin(Stdio::null())
+        .stdout(File::create(&out_path)?)
+        .stderr(Stdio::inherit());
+    let mut child = cmd.spawn().with_context(|| format!("starting {} (run scripts/setup-embedded.sh)", board.qemu))?;
+    let start = Instant::now();
+    let (exit, timed_out) = loop {
+        if let Some(status) = child.try_wait()? {
+            break (status.code(), false);
+        }
+        if start.elapsed() > opts.timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break (None, true);
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let (lines, malformed) = decode(&image, &fs::read(&out_path).unwrap_or_default())?;
+    if malformed > 0 {
+        bail!("{malformed} malformed defmt frame(s) from {}", elf.display());
+    }
+    Ok((lines, exit, timed_out))
+}
+
 /// `cargo xtask qemu`.
 pub fn qemu(opts: &Options) -> Result<bool> {
     let boards = firmware::selected(opts);

@@ -16,6 +16,7 @@
 pub mod bits;
 pub mod learned_part;
 pub mod mixture_part;
+pub mod sampler_part;
 
 /// Receives the programme's results. Every result is reported as raw bits, so floating-
 /// point values compare exactly (including the sign of zero and NaN payloads).
@@ -58,6 +59,7 @@ pub fn run_app<S: Sink>(out: &mut S) {
 pub fn run<S: Sink>(out: &mut S) {
     mixture_part::run(out);
     learned_part::run(out);
+    sampler_part::run(out);
 }
 
 /// Identifies one measured operation; becomes one row of `cargo xtask measure`.
