@@ -16,7 +16,7 @@ pub const MAX_MODEL_FILE_BYTES: u64 = 16 << 20;
 /// Read a whole file of at most `max` bytes; `kind` ("mixture file") names it in errors.
 pub fn read_limited(path: &Path, max: u64, kind: &str) -> Result<Vec<u8>> {
     let what = path.display();
-    let file = std::fs::File::open(path).with_context(|| format!("{what}: cannot open the {kind}"))?;
+    let file = std::fs::File::open(path).with_context(|| format!("{what}: cannot read the {kind}"))?;
     let mut bytes = Vec::new();
     file.take(max + 1).read_to_end(&mut bytes).with_context(|| format!("{what}: cannot read the {kind}"))?;
     if bytes.len() as u64 > max {
