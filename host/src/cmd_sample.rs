@@ -68,10 +68,10 @@ pub struct SampleConfig {
     #[arg(long, value_enum, default_value_t = SamplerKind::EulerMaruyama)]
     pub sampler: SamplerKind,
     /// Steps of the time grid (plus one denoising step).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::limits::count_in::<u32, 1, { crate::limits::MAX_SAMPLE_STEPS }>)]
     pub steps: u32,
     /// Number of samples.
-    #[arg(long, default_value_t = 10000)]
+    #[arg(long, default_value_t = 10000, value_parser = crate::limits::count_in::<usize, 1, { crate::limits::MAX_SAMPLE_COUNT }>)]
     pub count: usize,
     /// Seed of the random generator.
     #[arg(long, default_value_t = 1)]

@@ -79,3 +79,29 @@ mod tests {
         assert!(e.to_string().contains("larger than 1048576 bytes"), "{e}");
     }
 }
+
+/// Largest `train --steps`.
+pub const MAX_TRAIN_STEPS: u64 = 10_000_000;
+/// Largest `train --batch`.
+pub const MAX_TRAIN_BATCH: u64 = 1_000_000;
+/// Largest `train --eval-samples` and `loss --samples`.
+pub const MAX_LOSS_SAMPLES: u64 = 1_000_000_000;
+/// Largest `sample --count`.
+pub const MAX_SAMPLE_COUNT: u64 = 2_000_000;
+/// Largest `sample --steps`.
+pub const MAX_SAMPLE_STEPS: u64 = 1_000_000;
+/// Largest `bench --points`.
+pub const MAX_BENCH_POINTS: u64 = 10_000_000;
+/// Largest `bench --repeats`.
+pub const MAX_BENCH_REPEATS: u64 = 1000;
+
+/// A clap value parser for a count from `MIN` to `MAX`: a clear error naming the range
+/// instead of an allocation failure or a run that never ends.
+pub fn count_in<T: TryFrom<u64>, const MIN: u64, const MAX: u64>(text: &str) -> Result<T, String> {
+    let range = || format!("expected a whole number from {MIN} to {MAX}");
+    let v: u64 = text.trim().parse().map_err(|_| range())?;
+    if !(MIN..=MAX).contains(&v) {
+        return Err(range());
+    }
+    T::try_from(v).map_err(|_| range())
+}

@@ -9,7 +9,7 @@ use tinyscore_host::cmd_sample::SampleArgs;
 use tinyscore_host::eval::ScalarKind;
 use tinyscore_host::learned::cmd_loss::LossOptions;
 use tinyscore_host::learned::cmd_train::TrainOptions;
-use tinyscore_host::{cmd_bench, cmd_fit, cmd_sample, cmd_score, learned, report};
+use tinyscore_host::{cmd_bench, cmd_fit, cmd_sample, cmd_score, learned, limits, report};
 
 /// Score-based generative models on microcontrollers: the desktop harness.
 #[derive(Parser)]
@@ -60,13 +60,13 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         dims: usize,
         /// Points N.
-        #[arg(long, default_value_t = 100_000)]
+        #[arg(long, default_value_t = 100_000, value_parser = limits::count_in::<usize, 1, { limits::MAX_BENCH_POINTS }>)]
         points: usize,
         /// Scalar type.
         #[arg(long, value_enum, default_value_t = ScalarKind::F32)]
         scalar: ScalarKind,
         /// Timed repetitions (the best is reported).
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 20, value_parser = limits::count_in::<usize, 1, { limits::MAX_BENCH_REPEATS }>)]
         repeats: usize,
         /// Seed of the random mixture and points.
         #[arg(long, default_value_t = 12345)]

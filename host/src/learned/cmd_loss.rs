@@ -43,7 +43,7 @@ pub struct LossOptions {
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub t_max: f64,
     /// Monte Carlo samples.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 100_000, value_parser = crate::limits::count_in::<u64, 2, { crate::limits::MAX_LOSS_SAMPLES }>)]
     pub samples: u64,
     /// Seed.
     #[arg(long, default_value_t = 0)]

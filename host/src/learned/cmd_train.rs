@@ -37,10 +37,10 @@ pub struct TrainOptions {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Adam steps.
-    #[arg(long, default_value_t = DEFAULT_STEPS)]
+    #[arg(long, default_value_t = DEFAULT_STEPS, value_parser = crate::limits::count_in::<u64, 1, { crate::limits::MAX_TRAIN_STEPS }>)]
     pub steps: u64,
     /// Samples per step.
-    #[arg(long, default_value_t = DEFAULT_BATCH)]
+    #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = crate::limits::count_in::<usize, 1, { crate::limits::MAX_TRAIN_BATCH }>)]
     pub batch: usize,
     /// Peak learning rate.
     #[arg(long, default_value_t = DEFAULT_LR)]
@@ -55,7 +55,7 @@ pub struct TrainOptions {
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub t_max: f64,
     /// Fresh draws for the final measurement of R (0 skips it).
-    #[arg(long, default_value_t = 200_000)]
+    #[arg(long, default_value_t = 200_000, value_parser = crate::limits::count_in::<u64, 0, { crate::limits::MAX_LOSS_SAMPLES }>)]
     pub eval_samples: u64,
     /// No progress bar (always shown from the command line).
     #[arg(skip)]
