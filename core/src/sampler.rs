@@ -39,7 +39,7 @@
 use rand_core::RngCore;
 
 use crate::noise::normal;
-use crate::scalar::{Real, Scalar};
+use crate::{Real, Scalar};
 use crate::score_source::ScoreSource;
 use crate::start::StartGaussian;
 use crate::time_grid::TimeGrid;
@@ -164,7 +164,7 @@ impl Sampler {
         let mut status = Status::Ok;
         for x in state.iter_mut() {
             for (xd, v) in x.iter_mut().zip(start.draw(rng).iter()) {
-                let (w, sat) = W::<S>::from_f64(*v);
+                let (w, sat) = W::<S>::from_f64_saturating(*v);
                 *xd = w;
                 status = status.and(Status::from_saturated(sat));
             }
@@ -204,7 +204,7 @@ impl Sampler {
         }
         // Denoising step (Tweedie): x <- x + sigma^2 t_min s(x, t_min).
         let t_min = self.grid.t_min();
-        let (c, sat) = W::<S>::from_f64(s2 * t_min);
+        let (c, sat) = W::<S>::from_f64_saturating(s2 * t_min);
         status = status.and(Status::from_saturated(sat));
         for x in state.iter_mut() {
             let (s, st) = score_w::<S, _, D>(source, t_min, x);
@@ -298,8 +298,8 @@ where
     Src: ScoreSource<S, D> + ?Sized,
     G: RngCore + ?Sized,
 {
-    let (c1, sat1) = W::<S>::from_f64(drift);
-    let (c2, sat2) = W::<S>::from_f64(noise);
+    let (c1, sat1) = W::<S>::from_f64_saturating(drift);
+    let (c2, sat2) = W::<S>::from_f64_saturating(noise);
     let mut status = Status::from_saturated(sat1 | sat2);
     for x in state.iter_mut() {
         let (s, st) = score_w::<S, _, D>(source, t, x);
@@ -324,8 +324,8 @@ where
     S: Scalar,
     Src: ScoreSource<S, D> + ?Sized,
 {
-    let (ca, sat1) = W::<S>::from_f64(a);
-    let (ch, sat2) = W::<S>::from_f64(0.5 * a);
+    let (ca, sat1) = W::<S>::from_f64_saturating(a);
+    let (ch, sat2) = W::<S>::from_f64_saturating(0.5 * a);
     let mut status = Status::from_saturated(sat1 | sat2);
     let mut one = [[W::<S>::ZERO; D]; 1];
     let buf: &mut [[W<S>; D]] = if scratch.is_empty() { &mut one } else { scratch };

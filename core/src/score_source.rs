@@ -3,7 +3,7 @@
 //! Samplers and loss estimators take a [`ScoreSource`], so the same code runs on the exact
 //! mixture score and on `s_theta`.
 
-use crate::mixture::{GaussianMixture, PreparedMixture};
+use crate::mixture::{GaussianMixture, MixtureScalar, PreparedMixture};
 use crate::{Scalar, Status};
 
 /// A score function `s(x, t)` in the scalar type `S`, `D` dimensions.
@@ -15,12 +15,12 @@ pub trait ScoreSource<S: Scalar, const D: usize> {
 
 /// The exact score of a mixture, re-prepared only when `t` changes.
 #[derive(Clone, Debug)]
-pub struct MixtureScore<'a, S: Scalar, const D: usize, const K: usize> {
+pub struct MixtureScore<'a, S: MixtureScalar, const D: usize, const K: usize> {
     mixture: &'a GaussianMixture<D, K>,
     cache: Option<(f64, PreparedMixture<S, D, K>)>,
 }
 
-impl<'a, S: Scalar, const D: usize, const K: usize> MixtureScore<'a, S, D, K> {
+impl<'a, S: MixtureScalar, const D: usize, const K: usize> MixtureScore<'a, S, D, K> {
     /// Wrap a mixture.
     pub fn new(mixture: &'a GaussianMixture<D, K>) -> Self {
         MixtureScore { mixture, cache: None }
@@ -37,7 +37,7 @@ impl<'a, S: Scalar, const D: usize, const K: usize> MixtureScore<'a, S, D, K> {
     }
 }
 
-impl<S: Scalar, const D: usize, const K: usize> ScoreSource<S, D> for MixtureScore<'_, S, D, K> {
+impl<S: MixtureScalar, const D: usize, const K: usize> ScoreSource<S, D> for MixtureScore<'_, S, D, K> {
     fn score_at(&mut self, t: f64, x: &[S; D]) -> ([S; D], Status) {
         match self.prepared(t) {
             Some(p) => p.score(x),

@@ -83,7 +83,7 @@ impl<const D: usize> StartGaussian<D> {
                     let dj = c.mean.get(j).copied().unwrap_or(0.0) - mean.get(j).copied().unwrap_or(0.0);
                     let mut v = di * dj;
                     if i == j {
-                        v += gm.variance(c, i, t);
+                        v += gm.variances(c, t).get(i).copied().unwrap_or(0.0);
                     }
                     let old = at(&cov, i, j);
                     set(&mut cov, i, j, old + c.weight * v);
