@@ -362,7 +362,7 @@ mod tests {
 
     /// A single Gaussian N(1, 0.5^2), sigma = 1: the exact score is linear, and every sampler
     /// must return its mean and variance.
-    fn check<S: Scalar>(method: Method, tol_mean: f64, tol_var: f64) {
+    fn check<S: crate::mixture::MixtureScalar>(method: Method, tol_mean: f64, tol_var: f64) {
         let gm = GaussianMixture::<1, 1>::new(1.0, &[Component { weight: 1.0, mean: [1.0], std: [0.5] }]).unwrap();
         let grid = TimeGrid::new(4.0, 1e-4, 200, Spacing::Geometric { t_offset: 0.25 }).unwrap();
         let sampler = Sampler::new(method, grid, 1.0).unwrap();
