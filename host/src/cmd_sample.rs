@@ -208,7 +208,7 @@ fn setup<const D: usize, const K: usize>(
 }
 
 /// Sample from a mixture with its exact score.
-pub fn sample_mixture<S: Scalar, const D: usize, const K: usize>(
+pub fn sample_mixture<S: tinyscore::mixture::MixtureScalar, const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     cfg: &SampleConfig,
 ) -> Result<SampleRun> {

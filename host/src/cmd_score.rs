@@ -34,7 +34,7 @@ pub fn to_scalar_point<S: Scalar, const D: usize>(x: &[f64]) -> ([S; D], Status)
 }
 
 /// The output table: input columns, `log_density,score0..,status`.
-pub fn score_table<S: Scalar, const D: usize, const K: usize>(
+pub fn score_table<S: tinyscore::mixture::MixtureScalar, const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     pts: &Points,
     _scalar: PhantomData<S>,

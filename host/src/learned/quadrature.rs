@@ -110,7 +110,7 @@ pub fn integrate<const D: usize, const K: usize>(
         let t = mid + half * u;
         let mut inner = 0.0;
         for c in gm.components() {
-            let scale: [f64; D] = std::array::from_fn(|d| (2.0 * gm.variance(c, d, t)).sqrt());
+            let scale: [f64; D] = gm.variances(c, t).map(|v| (2.0 * v).sqrt());
             let mut idx = [0usize; D];
             'outer: loop {
                 let mut x = [0.0; D];
