@@ -371,7 +371,11 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
     }
 
     /// [`GaussianMixture::prepare`] from the exact constants at `t` (of this mixture).
-    pub(crate) fn prepare_from<S: MixtureScalar>(&self, exact: &TimeConstants<D, K>, t: f64) -> PreparedMixture<S, D, K> {
+    pub(crate) fn prepare_from<S: MixtureScalar>(
+        &self,
+        exact: &TimeConstants<D, K>,
+        t: f64,
+    ) -> PreparedMixture<S, D, K> {
         let mut len = 0;
         let mut log_norm = [Wide::<S>::WIDE_ZERO; K];
         let mut mean = [[Wide::<S>::WIDE_ZERO; D]; K];

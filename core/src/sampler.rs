@@ -39,11 +39,11 @@
 use rand_core::RngCore;
 
 use crate::noise::normal;
-use crate::{Real, Scalar};
 use crate::score_source::ScoreSource;
 use crate::start::StartGaussian;
 use crate::time_grid::TimeGrid;
 use crate::Status;
+use crate::{Real, Scalar};
 
 /// The integrator.
 #[derive(Clone, Copy, Debug, PartialEq)]

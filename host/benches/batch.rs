@@ -5,8 +5,8 @@
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tinyscore::mixture::{MixtureScalar, PreparedBatch};
 use tinyscore::mixture::GaussianMixture;
+use tinyscore::mixture::{MixtureScalar, PreparedBatch};
 use tinyscore_host::cmd_bench::{random_mixture, T};
 use tinyscore_host::fast_batch;
 

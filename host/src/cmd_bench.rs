@@ -13,8 +13,8 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tinyscore::mixture::{MixtureScalar, PreparedBatch};
 use tinyscore::mixture::GaussianMixture;
+use tinyscore::mixture::{MixtureScalar, PreparedBatch};
 
 use crate::dims::{MAX_COMPONENTS, MAX_DIMS};
 use crate::eval::ScalarKind;

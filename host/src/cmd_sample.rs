@@ -152,7 +152,7 @@ where
 {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut out = vec![[S::default(); D]; count];
-    let mut state = vec![[<S::Work as Real>::ZERO; D]; CHUNK.min(count)];
+    let mut state = vec![[S::Work::ZERO; D]; CHUNK.min(count)];
     let mut scratch = state.clone();
     let pb = if progress { ProgressBar::new(count as u64) } else { ProgressBar::hidden() };
     pb.set_style(

@@ -81,22 +81,28 @@ impl<S: MixtureScalar, const D: usize, const K: usize> PreparedBatch<S, D, K> {
     #[inline]
     pub fn score_batch(&self, xs: &[[S; D]], out: &mut [[S; D]]) -> Status {
         let n = xs.len().min(out.len());
-        S::batch_kernel::<D, K, true, false>(self, xs.get(..n).unwrap_or_default(), &mut [], out)
+        S::batch_kernel::<D, K, true, false>(self, first(xs, n), &mut [], out)
     }
 
     /// `out[i] = log p(xs[i], t)`.
     #[inline]
     pub fn log_density_batch(&self, xs: &[[S; D]], out: &mut [S]) -> Status {
         let n = xs.len().min(out.len());
-        S::batch_kernel::<D, K, false, true>(self, xs.get(..n).unwrap_or_default(), out, &mut [])
+        S::batch_kernel::<D, K, false, true>(self, first(xs, n), out, &mut [])
     }
 
     /// `log_density[i] = log p(xs[i], t)` and `score[i] = s(xs[i], t)`.
     #[inline(always)]
     pub fn evaluate_batch(&self, xs: &[[S; D]], log_density: &mut [S], score: &mut [[S; D]]) -> Status {
         let n = xs.len().min(log_density.len()).min(score.len());
-        S::batch_kernel::<D, K, true, true>(self, xs.get(..n).unwrap_or_default(), log_density, score)
+        S::batch_kernel::<D, K, true, true>(self, first(xs, n), log_density, score)
     }
+}
+
+/// The first `min(n, xs.len())` points (`split_at` at a point `<= xs.len()` cannot fail).
+#[inline(always)]
+fn first<T>(xs: &[T], n: usize) -> &[T] {
+    xs.split_at(n.min(xs.len())).0
 }
 
 /// The point-by-point kernel (scalar path).
@@ -219,34 +225,34 @@ pub(super) fn kernel_f32<const D: usize, const K: usize, const SCORE: bool, cons
     lp: &mut [f32],
     sc: &mut [[f32; D]],
 ) -> Status {
-        let mut bad = p.status != Status::Ok;
-        for (b, xb) in xs.chunks(LANES).enumerate() {
-            let (lpb, scb, blk_bad) = block_f32::<D, K, SCORE, LOGP>(p, xb);
-            bad |= blk_bad;
-            let start = b * LANES;
-            let range = start..start + xb.len();
-            if SCORE {
-                if let Some(out) = sc.get_mut(range.clone()) {
-                    // Transpose: lane by lane, the next value of each dimension's column.
-                    let mut cols = scb.map(IntoIterator::into_iter);
-                    for o in out.iter_mut() {
-                        for (od, col) in o.iter_mut().zip(cols.iter_mut()) {
-                            if let Some(v) = col.next() {
-                                *od = v;
-                            }
+    let mut bad = p.status != Status::Ok;
+    for (b, xb) in xs.chunks(LANES).enumerate() {
+        let (lpb, scb, blk_bad) = block_f32::<D, K, SCORE, LOGP>(p, xb);
+        bad |= blk_bad;
+        let start = b * LANES;
+        let range = start..start + xb.len();
+        if SCORE {
+            if let Some(out) = sc.get_mut(range.clone()) {
+                // Transpose: lane by lane, the next value of each dimension's column.
+                let mut cols = scb.map(IntoIterator::into_iter);
+                for o in out.iter_mut() {
+                    for (od, col) in o.iter_mut().zip(cols.iter_mut()) {
+                        if let Some(v) = col.next() {
+                            *od = v;
                         }
                     }
                 }
             }
-            if LOGP {
-                if let Some(out) = lp.get_mut(range) {
-                    for (o, &v) in out.iter_mut().zip(lpb.iter()) {
-                        *o = v;
-                    }
+        }
+        if LOGP {
+            if let Some(out) = lp.get_mut(range) {
+                for (o, &v) in out.iter_mut().zip(lpb.iter()) {
+                    *o = v;
                 }
             }
         }
-        Status::from_saturated(bad)
+    }
+    Status::from_saturated(bad)
 }
 
 #[cfg(test)]

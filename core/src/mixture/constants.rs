@@ -40,8 +40,13 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
     /// [`MixtureError::InvalidTime`] if `t` is negative or not finite.
     pub fn time_constants(&self, t: f64) -> Result<TimeConstants<D, K>, MixtureError> {
         Self::check_time(t)?;
-        let mut c =
-            TimeConstants { len: 0, log_norm: [0.0; K], mean: [[0.0; D]; K], var: [[0.0; D]; K], inv_var: [[0.0; D]; K] };
+        let mut c = TimeConstants {
+            len: 0,
+            log_norm: [0.0; K],
+            mean: [[0.0; D]; K],
+            var: [[0.0; D]; K],
+            inv_var: [[0.0; D]; K],
+        };
         let rows = c.log_norm.iter_mut().zip(c.mean.iter_mut().zip(c.var.iter_mut().zip(c.inv_var.iter_mut())));
         for (comp, (log_norm, (mean, (var, inv_var)))) in self.components().iter().zip(rows) {
             let mut ln = libm::log(comp.weight);

@@ -52,8 +52,8 @@ pub use q32::SatI32F32;
 pub use real::Real;
 pub use recip_q58::recip_q58;
 pub use scalar::Scalar;
-pub(crate) use table::mul_hi;
 pub use table::masked_entry;
+pub(crate) use table::mul_hi;
 pub use wide::{DoubleF64, WideReal};
 
 /// `ln(2 pi)`, rounded to `f64`: the normalising constant of a Gaussian, `-1/2 ln(2 pi v)`

@@ -31,7 +31,7 @@ use crate::{Real, Status};
 /// assert_eq!((x.to_f64(), status), (1.25, Status::Ok));
 /// // Out of range: the nearest end of the range, flagged.
 /// assert_eq!(I16F16::from_f64(40000.0), (I16F16::MAX, Status::Saturated));
-/// assert_eq!(<f32 as Scalar>::NAME, "f32");
+/// assert_eq!(f32::NAME, "f32");
 /// ```
 pub trait Scalar: Copy + Debug + Default + PartialOrd + Send + Sync + 'static {
     /// The type the evaluation works in.

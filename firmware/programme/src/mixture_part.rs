@@ -110,76 +110,76 @@ pub fn run_app<S: Sink>(out: &mut S) {
 pub fn run<S: Sink>(out: &mut S) {
     {
         let gm = DEFAULT_MIXTURE;
-            eval_1d::<f32, S>(
-                out,
-                &gm,
-                [
-                    "mix1.f32.logp",
-                    "mix1.f32.score",
-                    "mix1.f32.status",
-                    "mix1.f32.fast",
-                    "mix1.f32.fast_status",
-                    "mix1.f32.fast_logp",
-                ],
-            );
-            eval_1d::<I16F16, S>(out, &gm, MIX1_I16F16_NAMES);
-            eval_1d::<I8F24, S>(
-                out,
-                &gm,
-                [
-                    "mix1.i8f24.logp",
-                    "mix1.i8f24.score",
-                    "mix1.i8f24.status",
-                    "mix1.i8f24.fast",
-                    "mix1.i8f24.fast_status",
-                    "mix1.i8f24.fast_logp",
-                ],
-            );
+        eval_1d::<f32, S>(
+            out,
+            &gm,
+            [
+                "mix1.f32.logp",
+                "mix1.f32.score",
+                "mix1.f32.status",
+                "mix1.f32.fast",
+                "mix1.f32.fast_status",
+                "mix1.f32.fast_logp",
+            ],
+        );
+        eval_1d::<I16F16, S>(out, &gm, MIX1_I16F16_NAMES);
+        eval_1d::<I8F24, S>(
+            out,
+            &gm,
+            [
+                "mix1.i8f24.logp",
+                "mix1.i8f24.score",
+                "mix1.i8f24.status",
+                "mix1.i8f24.fast",
+                "mix1.i8f24.fast_status",
+                "mix1.i8f24.fast_logp",
+            ],
+        );
     }
     {
         let gm = MIXTURE_2D;
-            eval_2d::<f32, S>(
-                out,
-                &gm,
-                [
-                    "mix2.f32.logp",
-                    "mix2.f32.score0",
-                    "mix2.f32.score1",
-                    "mix2.f32.status",
-                    "mix2.f32.fast0",
-                    "mix2.f32.fast1",
-                    "mix2.f32.fast_status",
-                    "mix2.f32.fast_logp",
-                ],
-            );
-            eval_2d::<I16F16, S>(
-                out,
-                &gm,
-                [
-                    "mix2.i16f16.logp",
-                    "mix2.i16f16.score0",
-                    "mix2.i16f16.score1",
-                    "mix2.i16f16.status",
-                    "mix2.i16f16.fast0",
-                    "mix2.i16f16.fast1",
-                    "mix2.i16f16.fast_status",
-                    "mix2.i16f16.fast_logp",
-                ],
-            );
-            eval_2d::<I8F24, S>(
-                out,
-                &gm,
-                [
-                    "mix2.i8f24.logp",
-                    "mix2.i8f24.score0",
-                    "mix2.i8f24.score1",
-                    "mix2.i8f24.status",
-                    "mix2.i8f24.fast0",
-                    "mix2.i8f24.fast1",
-                    "mix2.i8f24.fast_status",
-                    "mix2.i8f24.fast_logp",
-                ],
-            );
+        eval_2d::<f32, S>(
+            out,
+            &gm,
+            [
+                "mix2.f32.logp",
+                "mix2.f32.score0",
+                "mix2.f32.score1",
+                "mix2.f32.status",
+                "mix2.f32.fast0",
+                "mix2.f32.fast1",
+                "mix2.f32.fast_status",
+                "mix2.f32.fast_logp",
+            ],
+        );
+        eval_2d::<I16F16, S>(
+            out,
+            &gm,
+            [
+                "mix2.i16f16.logp",
+                "mix2.i16f16.score0",
+                "mix2.i16f16.score1",
+                "mix2.i16f16.status",
+                "mix2.i16f16.fast0",
+                "mix2.i16f16.fast1",
+                "mix2.i16f16.fast_status",
+                "mix2.i16f16.fast_logp",
+            ],
+        );
+        eval_2d::<I8F24, S>(
+            out,
+            &gm,
+            [
+                "mix2.i8f24.logp",
+                "mix2.i8f24.score0",
+                "mix2.i8f24.score1",
+                "mix2.i8f24.status",
+                "mix2.i8f24.fast0",
+                "mix2.i8f24.fast1",
+                "mix2.i8f24.fast_status",
+                "mix2.i8f24.fast_logp",
+            ],
+        );
     }
 }
 
