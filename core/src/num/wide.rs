@@ -20,7 +20,25 @@ use core::fmt::Debug;
 use super::SatI32F32;
 use crate::Real;
 
-/// Operations of a wide type (see the module documentation).
+/// Operations of a wide type: the type in which each mixture component's log-likelihood
+/// is formed and rounded once to the working type ([`WideReal::narrow`]):
+///
+/// | working type | wide type | relative precision of `a_j` |
+/// |---|---|---|
+/// | `f32` | `f64` | 2^-52 |
+/// | `f64` | [`DoubleF64`] (double-double, Dekker's algorithms, no FMA needed) | about 2^-104 |
+/// | `SatI32F32` | `SatI32F32` (already 8 to 16 bits beyond the fixed scalars) | 2^-32 absolute |
+///
+/// Every name is prefixed `wide_` (or is `widen`/`narrow`/`inv_variance`): `f64` is both a
+/// [`Real`] and the wide type of `f32`, and the two sets of operations must not collide.
+///
+/// # Examples
+/// ```
+/// use tinyscore::num::{DoubleF64, WideReal};
+/// let a = DoubleF64::widen(1.0 + f64::EPSILON);
+/// let p = a.wide_mul(a); // (1 + e)^2 = 1 + 2e + e^2, all kept
+/// assert_eq!((p.hi, p.lo), (1.0 + 2.0 * f64::EPSILON, f64::EPSILON * f64::EPSILON));
+/// ```
 pub trait WideReal: Copy + Debug + Default {
     /// The working type this widens.
     type Narrow: Real;
