@@ -382,8 +382,13 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
         let mut inv_var = [[Wide::<S>::WIDE_ZERO; D]; K];
         let mut saturated = false;
         let rows = log_norm.iter_mut().zip(mean.iter_mut().zip(inv_var.iter_mut()));
-        for ((c, &ln), (log_norm, (mean, inv_var))) in self.components().iter().zip(exact.log_norm.iter()).zip(rows) {
-            for ((&mu, &std), (m, iv)) in c.mean.iter().zip(c.std.iter()).zip(mean.iter_mut().zip(inv_var.iter_mut())) {
+        let exact_rows = exact.log_norm.iter().zip(exact.mean.iter());
+        for ((c, (&ln, mean_exact)), (log_norm, (mean, inv_var))) in self.components().iter().zip(exact_rows).zip(rows)
+        {
+            // The wide reciprocal is formed from std, sigma and t (the double-double one
+            // keeps the bits that `1 / v` in f64 rounds away).
+            let wide_rows = mean_exact.iter().zip(c.std.iter()).zip(mean.iter_mut().zip(inv_var.iter_mut()));
+            for ((&mu, &std), (m, iv)) in wide_rows {
                 let (mw, s1) = Wide::<S>::wide_from_f64(mu);
                 let (ivw, s2) = Wide::<S>::inv_variance(std, self.sigma, t);
                 *m = mw;
