@@ -75,6 +75,9 @@ fn round_shift(v: i128, shift: u32) -> i128 {
 ///
 /// Range reduction `x = n ln2 + r`, `|r| <= ln2 / 2`, then a degree-10 Taylor polynomial
 /// in Q2.62 (truncation error below 2^-42) and a final rounding shift by `n`.
+///
+/// Error (this module's tests, a sweep of `[-23, 21.4]`): at most 0.5 LSB of Q32.32 plus
+/// `2^-41 e^x` (0.501 LSB for `x <= 0`).
 pub fn exp_q32(x: SatI32F32) -> SatI32F32 {
     // Below this, e^x < 2^-33 rounds to 0; this also keeps the shifts below in range.
     const UNDERFLOW_RAW: i64 = -23 * (1i64 << 32);
@@ -109,6 +112,9 @@ pub fn exp_q32(x: SatI32F32) -> SatI32F32 {
 ///
 /// `x = 2^e m` with `m` in `[1/sqrt2, sqrt2)`, then `ln m = 2 atanh((m - 1)/(m + 1))` by
 /// a degree-15 odd series in Q2.62 (truncation error below 2^-44).
+///
+/// Error (this module's tests, a geometric sweep of the positive range): at most 0.5 LSB
+/// of Q32.32 plus `2^-20` LSB.
 pub fn ln_q32(x: SatI32F32) -> SatI32F32 {
     if x.0 <= 0 {
         return SatI32F32::MIN;
@@ -140,13 +146,15 @@ pub fn ln_q32(x: SatI32F32) -> SatI32F32 {
 }
 
 /// `e^x` for a fixed-point scalar (`I16F16`, `I8F24`), rounded to nearest; results above
-/// the range saturate and say so.
+/// the range saturate and say so. Error at most 0.5 LSB + 2^-8 LSB of the type (every
+/// `I16F16` input, a sample of `I8F24` inputs, tested).
 pub fn exp_fixed<F: Scalar<Work = SatI32F32>>(x: F) -> (F, Status) {
     F::from_work(exp_q32(x.to_work()))
 }
 
 /// Natural logarithm of a fixed-point scalar, rounded to nearest. A non-positive argument
-/// gives the most negative value and [`Status::Saturated`].
+/// gives the most negative value and [`Status::Saturated`]. Error at most 0.5 LSB + 2^-8
+/// LSB of the type (tested on every `I16F16` input below 4 and sweeps of both types).
 pub fn ln_fixed<F: Scalar<Work = SatI32F32>>(x: F) -> (F, Status) {
     F::from_work(ln_q32(x.to_work()))
 }

@@ -81,7 +81,8 @@ pub fn exp_nonpos_f32(x: f32) -> f32 {
     scaled + scaled * p_minus_1
 }
 
-/// Natural logarithm of a positive normal `f64` (module documentation). Zero, negative,
+/// Natural logarithm of a positive normal `f64`, within `4e-16 + 2^-51 |ln x|` (2 ulp of the
+/// result, or 4e-16 near `x = 1`; this module's tests, a sweep of `[1e-300, 1e300]`). Zero, negative,
 /// subnormal or non-finite arguments give meaningless finite values or NaN: callers pass
 /// sums of exponentials in `[1, K]`.
 #[inline(always)]
