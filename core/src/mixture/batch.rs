@@ -55,6 +55,8 @@ pub struct PreparedBatch<S: MixtureScalar, const D: usize, const K: usize> {
     scalar: PreparedMixture<S, D, K>,
     /// The exact constants at `t` (the `f32` kernel evaluates with them).
     exact: TimeConstants<D, K>,
+    /// `1 / v_jd`, from `exact.var`.
+    inv_var: [[f64; D]; K],
     /// Saturated if a constant the `f32` kernel uses is not finite.
     status: Status,
 }
@@ -67,9 +69,10 @@ impl<S: MixtureScalar, const D: usize, const K: usize> PreparedBatch<S, D, K> {
     pub fn new(gm: &GaussianMixture<D, K>, t: f64) -> Result<Self, MixtureError> {
         let exact = gm.time_constants(t)?;
         let scalar = gm.prepare_from::<S>(&exact, t);
-        let rows = exact.log_norm.iter().zip(exact.inv_var.iter()).take(exact.len);
+        let inv_var = exact.var.map(|row| row.map(|v| 1.0 / v));
+        let rows = exact.log_norm.iter().zip(inv_var.iter()).take(exact.len);
         let bad = rows.fold(false, |bad, (ln, iv)| bad | !ln.is_finite() | iv.iter().any(|v| !v.is_finite()));
-        Ok(PreparedBatch { scalar, exact, status: Status::from_saturated(bad) })
+        Ok(PreparedBatch { scalar, exact, inv_var, status: Status::from_saturated(bad) })
     }
 
     /// The scalar-path preparation at the same `t`.
@@ -161,7 +164,7 @@ fn block_f32<const D: usize, const K: usize, const SCORE: bool, const LOGP: bool
     let mut z = [[[0.0f32; LANES]; D]; K];
     let mut m = [f64::NEG_INFINITY; LANES];
     let c = &p.exact;
-    let comps = c.log_norm.iter().zip(c.mean.iter().zip(c.inv_var.iter()));
+    let comps = c.log_norm.iter().zip(c.mean.iter().zip(p.inv_var.iter()));
     for ((&ln, (mean, iv)), (aj, zj)) in comps.zip(a.iter_mut().zip(z.iter_mut())).take(c.len) {
         let mut q = [0.0f64; LANES];
         for (((xd, &mu), &ivd), zjd) in x.iter().zip(mean.iter()).zip(iv.iter()).zip(zj.iter_mut()) {

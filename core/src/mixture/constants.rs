@@ -15,7 +15,6 @@ use crate::num::LN_2PI;
 /// let c = gm.time_constants(0.64)?;
 /// assert_eq!(c.len, 1);
 /// assert_eq!(c.var[0][0], 0.6 * 0.6 + 0.64); // std^2 + sigma^2 t
-/// assert_eq!(c.inv_var[0][0], 1.0 / c.var[0][0]);
 /// # Ok::<(), tinyscore::mixture::MixtureError>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
@@ -29,8 +28,6 @@ pub struct TimeConstants<const D: usize, const K: usize> {
     pub mean: [[f64; D]; K],
     /// `v_jd = std_jd^2 + sigma^2 t`.
     pub var: [[f64; D]; K],
-    /// `1 / v_jd`.
-    pub inv_var: [[f64; D]; K],
 }
 
 impl<const D: usize, const K: usize> GaussianMixture<D, K> {
@@ -40,21 +37,13 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
     /// [`MixtureError::InvalidTime`] if `t` is negative or not finite.
     pub fn time_constants(&self, t: f64) -> Result<TimeConstants<D, K>, MixtureError> {
         Self::check_time(t)?;
-        let mut c = TimeConstants {
-            len: 0,
-            log_norm: [0.0; K],
-            mean: [[0.0; D]; K],
-            var: [[0.0; D]; K],
-            inv_var: [[0.0; D]; K],
-        };
-        let rows = c.log_norm.iter_mut().zip(c.mean.iter_mut().zip(c.var.iter_mut().zip(c.inv_var.iter_mut())));
-        for (comp, (log_norm, (mean, (var, inv_var)))) in self.components().iter().zip(rows) {
+        let mut c = TimeConstants { len: 0, log_norm: [0.0; K], mean: [[0.0; D]; K], var: [[0.0; D]; K] };
+        let rows = c.log_norm.iter_mut().zip(c.mean.iter_mut().zip(c.var.iter_mut()));
+        for (comp, (log_norm, (mean, var))) in self.components().iter().zip(rows) {
             let mut ln = libm::log(comp.weight);
-            let v = self.variances(comp, t);
-            for (&vd, (ivd, vo)) in v.iter().zip(inv_var.iter_mut().zip(var.iter_mut())) {
+            *var = self.variances(comp, t);
+            for &vd in var.iter() {
                 ln -= 0.5 * (LN_2PI + libm::log(vd));
-                *vo = vd;
-                *ivd = 1.0 / vd;
             }
             *mean = comp.mean;
             *log_norm = ln;
