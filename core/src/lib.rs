@@ -6,10 +6,9 @@
 //! * [`mixture`]: a diagonal Gaussian mixture diffused by Brownian motion of scale
 //!   `sigma` (variance `std^2 + sigma^2 t`), its log-density and its score
 //!   (MATH.md, Eq. 57) in the numerically stable log-sum-exp form, and exact sampling.
-//! * [`scalar`]: the scalar types every algorithm is generic over: `f64`, `f32`,
-//!   [`I16F16`](fixed::types::I16F16) and [`I8F24`](fixed::types::I8F24).
-//! * [`fixed_math`]: range-reduced fixed-point `exp` and `ln` (the `fixed` crate has
-//!   neither), each with its measured worst error in LSB.
+//! * [`num`]: the scalar types every algorithm is generic over (`f64`, `f32`,
+//!   [`I16F16`](fixed::types::I16F16) and [`I8F24`](fixed::types::I8F24)), the arithmetic
+//!   they work in, and every `exp`/`ln`/reciprocal kernel, each with its measured worst error.
 //!
 //! Nothing here allocates, uses `unsafe` or panics: bad parameters are reported as typed
 //! errors, and fixed-point results that leave the representable range saturate and are
@@ -34,22 +33,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod batch;
-pub mod fixed_math;
 pub mod learned;
 pub mod mixture;
 pub mod noise;
-pub mod poly_math;
+pub mod num;
 pub mod sampler;
 pub mod sampling;
-pub mod scalar;
 pub mod score_source;
 pub mod start;
 mod status;
 pub mod time_grid;
-pub mod wide;
 
-pub use scalar::{Real, Scalar};
+pub use num::{Real, Scalar};
 pub use status::Status;
 
 /// The pseudo-random generator recommended on 32-bit targets: small state (16 bytes),

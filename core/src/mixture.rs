@@ -46,22 +46,22 @@
 //! they may differ from those of [`PreparedMixture::evaluate`] in the last bits, within the
 //! same bound.
 
+pub mod batch;
+mod constants;
 pub mod fast;
 pub mod fast_f32;
 pub mod fast_q16;
+mod mixture_scalar;
 
 use core::fmt;
 
-use heapless::Vec;
+pub use self::batch::PreparedBatch;
+pub use self::constants::TimeConstants;
+pub use self::mixture_scalar::MixtureScalar;
 
-use self::fast::{ExactParams, FastScore};
-
-use crate::scalar::{Real, Scalar};
-use crate::wide::WideReal;
-use crate::Status;
-
-/// ln(2 pi).
-const LN_2PI: f64 = 1.837_877_066_409_345_5;
+use self::fast::FastScore;
+use crate::num::WideReal;
+use crate::{Real, Scalar, Status};
 
 /// One component of the mixture at `t = 0`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -100,6 +100,7 @@ impl Field {
 /// Why a mixture or a time was rejected. Component and dimension indices count from 0.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum MixtureError {
     /// The mixture has no component.
     NoComponents,
@@ -178,12 +179,37 @@ impl fmt::Display for MixtureError {
     }
 }
 
+impl core::error::Error for MixtureError {}
+
 /// A validated Gaussian mixture in `D` dimensions with at most `K` components, diffused by
 /// Brownian motion of scale `sigma`.
+///
+/// # Examples
+/// A mixture checked at compile time, for a `const` or a `static` on a device (an invalid
+/// one is a build error):
+/// ```
+/// use tinyscore::mixture::{Component, GaussianMixture};
+/// const GM: GaussianMixture<1, 2> = match GaussianMixture::new(
+///     1.0,
+///     &[
+///         Component { weight: 0.25, mean: [-2.0], std: [0.5] },
+///         Component { weight: 0.75, mean: [1.0], std: [0.3] },
+///     ],
+/// ) {
+///     Ok(m) => m,
+///     Err(_) => panic!("invalid mixture"),
+/// };
+/// assert_eq!(GM.components().len(), 2);
+/// let e = GM.prepare::<f32>(0.5).unwrap().evaluate(&[0.0]);
+/// assert!(e.status.is_ok() && e.score[0] > 0.0);
+/// ```
 #[derive(Clone, Debug)]
 pub struct GaussianMixture<const D: usize, const K: usize> {
     sigma: f64,
-    components: Vec<Component<D>, K>,
+    /// `components[..len]` are the mixture's; the rest are zero.
+    components: [Component<D>; K],
+    /// `1 <= len <= K`.
+    len: usize,
 }
 
 /// Tolerance on the sum of the weights.
@@ -192,54 +218,95 @@ pub const WEIGHT_SUM_TOLERANCE: f64 = 1e-6;
 impl<const D: usize, const K: usize> GaussianMixture<D, K> {
     /// Check and build a mixture: at least one and at most `K` components, every number
     /// finite, weights `> 0` summing to 1 within 1e-6, standard deviations `> 0`,
-    /// `sigma >= 0`.
-    pub fn new(sigma: f64, components: &[Component<D>]) -> Result<Self, MixtureError> {
+    /// `sigma >= 0`. A `const fn`: a mixture can be a `const` checked when the program is
+    /// built (see the example of [`GaussianMixture`]).
+    ///
+    /// # Errors
+    /// The first problem found, checking `sigma`, then each component in order (weight,
+    /// then mean and standard deviation dimension by dimension), then the weights' sum:
+    /// [`MixtureError::InvalidSigma`], [`MixtureError::NoComponents`],
+    /// [`MixtureError::NotFinite`], [`MixtureError::WeightNotPositive`],
+    /// [`MixtureError::StdNotPositive`], [`MixtureError::TooManyComponents`] (reported at
+    /// the first component beyond `K`, once it is checked), [`MixtureError::WeightsDoNotSumToOne`].
+    ///
+    /// ```
+    /// use tinyscore::mixture::{Component, GaussianMixture, MixtureError};
+    /// let c = Component { weight: 0.5, mean: [0.0], std: [1.0] };
+    /// let r = GaussianMixture::<1, 4>::new(1.0, &[c]);
+    /// assert_eq!(r.unwrap_err(), MixtureError::WeightsDoNotSumToOne { sum: 0.5 });
+    /// ```
+    pub const fn new(sigma: f64, components: &[Component<D>]) -> Result<Self, MixtureError> {
         if !sigma.is_finite() || sigma < 0.0 {
             return Err(MixtureError::InvalidSigma { sigma });
         }
         if components.is_empty() {
             return Err(MixtureError::NoComponents);
         }
-        let mut stored = Vec::new();
+        let mut stored = [Component { weight: 0.0, mean: [0.0; D], std: [0.0; D] }; K];
+        let mut len = 0;
         let mut sum = 0.0;
-        for (j, c) in components.iter().enumerate() {
+        // Cursors over the input and the free slots (`while let` on slices: a `const fn`
+        // has no iterators).
+        let mut rest = components;
+        let mut slots = stored.as_mut_slice();
+        while let [c, tail @ ..] = rest {
+            rest = tail;
+            let j = len;
             if !c.weight.is_finite() {
                 return Err(MixtureError::NotFinite { component: j, field: Field::Weight, dim: 0 });
             }
             if c.weight <= 0.0 {
                 return Err(MixtureError::WeightNotPositive { component: j });
             }
-            for (d, (&m, &s)) in c.mean.iter().zip(c.std.iter()).enumerate() {
+            let mut d = 0;
+            let (mut means, mut stds) = (c.mean.as_slice(), c.std.as_slice());
+            while let ([m, m_tail @ ..], [s, s_tail @ ..]) = (means, stds) {
+                (means, stds) = (m_tail, s_tail);
                 if !m.is_finite() {
                     return Err(MixtureError::NotFinite { component: j, field: Field::Mean, dim: d });
                 }
                 if !s.is_finite() {
                     return Err(MixtureError::NotFinite { component: j, field: Field::Std, dim: d });
                 }
-                if s <= 0.0 {
+                if *s <= 0.0 {
                     return Err(MixtureError::StdNotPositive { component: j, dim: d });
                 }
+                d += 1;
             }
             sum += c.weight;
-            stored.push(*c).map_err(|_| MixtureError::TooManyComponents { count: components.len(), capacity: K })?;
+            match slots.split_first_mut() {
+                Some((slot, free)) => {
+                    *slot = *c;
+                    slots = free;
+                }
+                None => return Err(MixtureError::TooManyComponents { count: components.len(), capacity: K }),
+            }
+            len += 1;
         }
         if (sum - 1.0).abs() > WEIGHT_SUM_TOLERANCE {
             return Err(MixtureError::WeightsDoNotSumToOne { sum });
         }
-        Ok(GaussianMixture { sigma, components: stored })
+        Ok(GaussianMixture { sigma, components: stored, len })
     }
 
     /// The diffusion scale `sigma`.
-    pub fn sigma(&self) -> f64 {
+    pub const fn sigma(&self) -> f64 {
         self.sigma
     }
 
-    /// The components at `t = 0`.
+    /// The components at `t = 0` (at least one, at most `K`).
     pub fn components(&self) -> &[Component<D>] {
-        &self.components
+        match self.components.split_at_checked(self.len) {
+            Some((used, _)) => used,
+            // Unreachable: `new`, the only constructor, keeps `len <= K`.
+            None => &self.components,
+        }
     }
 
     /// Check a time: finite and `>= 0`.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidTime`] otherwise.
     pub fn check_time(t: f64) -> Result<(), MixtureError> {
         if t.is_finite() && t >= 0.0 {
             Ok(())
@@ -248,16 +315,15 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
         }
     }
 
-    /// The variance of component `c` in dimension `d` at time `t`: `std^2 + sigma^2 t`.
-    pub fn variance(&self, c: &Component<D>, d: usize, t: f64) -> f64 {
-        let s = c.std.get(d).copied().unwrap_or(0.0);
-        s * s + self.sigma * self.sigma * t
+    /// The variances of component `c` at time `t`, per dimension: `v_d = std_d^2 + sigma^2 t`.
+    pub fn variances(&self, c: &Component<D>, t: f64) -> [f64; D] {
+        c.std.map(|s| s * s + self.sigma * self.sigma * t)
     }
 
     /// The mean of `p(., t)` (independent of `t`).
     pub fn mean(&self) -> [f64; D] {
         let mut m = [0.0; D];
-        for c in self.components.iter() {
+        for c in self.components() {
             for (md, mu) in m.iter_mut().zip(c.mean.iter()) {
                 *md += c.weight * mu;
             }
@@ -269,10 +335,11 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
     pub fn marginal_variance(&self, t: f64) -> [f64; D] {
         let mean = self.mean();
         let mut v = [0.0; D];
-        for c in self.components.iter() {
-            for (d, (vd, (mu, md))) in v.iter_mut().zip(c.mean.iter().zip(mean.iter())).enumerate() {
+        for c in self.components() {
+            let var = self.variances(c, t);
+            for (vd, (mu, (md, cv))) in v.iter_mut().zip(c.mean.iter().zip(mean.iter().zip(var.iter()))) {
                 let dm = mu - md;
-                *vd += c.weight * (self.variance(c, d, t) + dm * dm);
+                *vd += c.weight * (cv + dm * dm);
             }
         }
         v
@@ -280,45 +347,66 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
 
     /// Derive everything that depends on `t` only, in the working type of `S`.
     ///
-    /// Fails only for a negative or non-finite `t`. If a derived constant does not fit the
-    /// working type, every evaluation of the result reports [`Status::Saturated`].
-    pub fn prepare<S: Scalar>(&self, t: f64) -> Result<PreparedMixture<S, D, K>, MixtureError> {
-        Self::check_time(t)?;
+    /// If a derived constant does not fit the working type, every evaluation of the result
+    /// reports [`Status::Saturated`].
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidTime`] if `t` is negative or not finite (the only failure).
+    ///
+    /// # Examples
+    /// ```
+    /// use fixed::types::I16F16;
+    /// use tinyscore::mixture::{Component, GaussianMixture};
+    /// let gm = GaussianMixture::<1, 2>::new(1.0, &[Component { weight: 1.0, mean: [0.0], std: [1.0] }])?;
+    /// let p = gm.prepare::<I16F16>(1.0)?; // variance 2
+    /// let (s, status) = p.score(&[I16F16::from_num(1)]);
+    /// assert!(status.is_ok());
+    /// assert!((s[0].to_num::<f64>() + 0.5).abs() <= 1.0 / 65536.0);
+    /// assert!(gm.prepare::<f32>(-1.0).is_err());
+    /// # Ok::<(), tinyscore::mixture::MixtureError>(())
+    /// ```
+    pub fn prepare<S: MixtureScalar>(&self, t: f64) -> Result<PreparedMixture<S, D, K>, MixtureError> {
+        let exact = self.time_constants(t)?;
+        Ok(self.prepare_from(&exact, t))
+    }
+
+    /// [`GaussianMixture::prepare`] from the exact constants at `t` (of this mixture).
+    pub(crate) fn prepare_from<S: MixtureScalar>(
+        &self,
+        exact: &TimeConstants<D, K>,
+        t: f64,
+    ) -> PreparedMixture<S, D, K> {
         let mut len = 0;
-        let mut log_norm = [Wide::<S>::ZERO; K];
-        let mut mean = [[Wide::<S>::ZERO; D]; K];
-        let mut inv_var = [[Wide::<S>::ZERO; D]; K];
-        let mut exact = ExactParams { len: 0, log_norm: [0.0; K], mean: [[0.0; D]; K], var: [[0.0; D]; K] };
+        let mut log_norm = [Wide::<S>::WIDE_ZERO; K];
+        let mut mean = [[Wide::<S>::WIDE_ZERO; D]; K];
+        let mut inv_var = [[Wide::<S>::WIDE_ZERO; D]; K];
         let mut saturated = false;
         let rows = log_norm.iter_mut().zip(mean.iter_mut().zip(inv_var.iter_mut()));
-        let exact_rows = exact.log_norm.iter_mut().zip(exact.mean.iter_mut().zip(exact.var.iter_mut()));
-        for (c, ((log_norm, (mean, inv_var)), (ln_exact, (mean_exact, var_exact)))) in
-            self.components.iter().zip(rows.zip(exact_rows))
+        let exact_rows = exact.log_norm.iter().zip(exact.mean.iter());
+        for ((c, (&ln, mean_exact)), (log_norm, (mean, inv_var))) in self.components().iter().zip(exact_rows).zip(rows)
         {
-            let mut ln = libm::log(c.weight);
-            for (d, ((&mu, m), iv)) in c.mean.iter().zip(mean.iter_mut()).zip(inv_var.iter_mut()).enumerate() {
-                let v = self.variance(c, d, t);
-                ln -= 0.5 * (LN_2PI + libm::log(v));
-                let (mw, s1) = Wide::<S>::from_f64(mu);
-                let (ivw, s2) = Wide::<S>::inv_variance(c.std.get(d).copied().unwrap_or(0.0), self.sigma, t);
+            // The wide reciprocal is formed from std, sigma and t (the double-double one
+            // keeps the bits that `1 / v` in f64 rounds away).
+            let wide_rows = mean_exact.iter().zip(c.std.iter()).zip(mean.iter_mut().zip(inv_var.iter_mut()));
+            for ((&mu, &std), (m, iv)) in wide_rows {
+                let (mw, s1) = Wide::<S>::wide_from_f64(mu);
+                let (ivw, s2) = Wide::<S>::inv_variance(std, self.sigma, t);
                 *m = mw;
                 *iv = ivw;
                 saturated |= s1 | s2;
-                if let Some(ve) = var_exact.get_mut(d) {
-                    *ve = v;
-                }
             }
-            *mean_exact = c.mean;
-            *ln_exact = ln;
-            let (lw, s3) = Wide::<S>::from_f64(ln);
+            let (lw, s3) = Wide::<S>::wide_from_f64(ln);
             *log_norm = lw;
             saturated |= s3;
             len += 1;
         }
         // A mixture whose constants saturate goes to the general evaluation, which flags it.
-        exact.len = if saturated { 0 } else { len };
-        let fast = S::FastScore::<D, K>::build(&exact);
-        Ok(PreparedMixture { len, log_norm, mean, inv_var, status: Status::from_saturated(saturated), fast })
+        let fast = if saturated {
+            S::FastScore::<D, K>::build(&TimeConstants { len: 0, ..*exact })
+        } else {
+            S::FastScore::<D, K>::build(exact)
+        };
+        PreparedMixture { len, log_norm, mean, inv_var, status: Status::from_saturated(saturated), fast }
     }
 }
 
@@ -326,8 +414,27 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
 type Wide<S> = <<S as Scalar>::Work as Real>::Wide;
 
 /// A mixture at one time `t`, ready to evaluate many points (see [`GaussianMixture::prepare`]).
+///
+/// # Examples
+/// ```
+/// use tinyscore::mixture::{Component, GaussianMixture};
+/// let gm = GaussianMixture::<1, 2>::new(
+///     1.0,
+///     &[Component { weight: 0.5, mean: [-1.0], std: [0.5] }, Component { weight: 0.5, mean: [1.0], std: [0.5] }],
+/// )?;
+/// let p = gm.prepare::<f64>(0.0)?;
+/// // Symmetric mixture: the score vanishes at 0, where log p = ln(N(1; 0, 1/4)).
+/// let e = p.evaluate(&[0.0]);
+/// assert!(e.status.is_ok() && e.score[0].abs() < 1e-15);
+/// let want = -0.5 * (2.0 * core::f64::consts::PI * 0.25f64).ln() - 2.0;
+/// assert!((e.log_density - want).abs() < 1e-15);
+/// // score() and log_density() alone agree with evaluate() within the same bound.
+/// assert!((p.score(&[0.5]).0[0] - p.evaluate(&[0.5]).score[0]).abs() < 1e-14);
+/// assert!((p.log_density(&[0.5]).0 - p.evaluate(&[0.5]).log_density).abs() < 1e-14);
+/// # Ok::<(), tinyscore::mixture::MixtureError>(())
+/// ```
 #[derive(Clone, Debug)]
-pub struct PreparedMixture<S: Scalar, const D: usize, const K: usize> {
+pub struct PreparedMixture<S: MixtureScalar, const D: usize, const K: usize> {
     len: usize,
     /// `log w_j - 1/2 sum_d log(2 pi v_jd)`
     log_norm: [Wide<S>; K],
@@ -350,7 +457,7 @@ pub struct Evaluation<S, const D: usize> {
     pub status: Status,
 }
 
-impl<S: Scalar, const D: usize, const K: usize> PreparedMixture<S, D, K> {
+impl<S: MixtureScalar, const D: usize, const K: usize> PreparedMixture<S, D, K> {
     /// Number of components.
     pub fn len(&self) -> usize {
         self.len
@@ -394,35 +501,35 @@ impl<S: Scalar, const D: usize, const K: usize> PreparedMixture<S, D, K> {
     #[inline]
     fn run<const SCORE: bool, const LOGP: bool>(&self, x: &[S; D]) -> Evaluation<S, D> {
         let xw = x.map(|v| Wide::<S>::widen(v.to_work()));
-        let mut a = [Wide::<S>::ZERO; K];
+        let mut a = [Wide::<S>::WIDE_ZERO; K];
         let mut z = [[S::Work::ZERO; D]; K];
         let mut limited = [false; K];
         let mut m: Option<Wide<S>> = None;
         let comps = self.log_norm.iter().zip(self.mean.iter().zip(self.inv_var.iter()));
         let outs = a.iter_mut().zip(z.iter_mut().zip(limited.iter_mut()));
         for ((&ln, (mean, inv_var)), (aj, (zj, lim))) in comps.zip(outs).take(self.len) {
-            let mut q = Wide::<S>::ZERO;
+            let mut q = Wide::<S>::WIDE_ZERO;
             let mut hit = false;
             for (((&xd, &mu), &iv), zd) in xw.iter().zip(mean.iter()).zip(inv_var.iter()).zip(zj.iter_mut()) {
-                let diff = xd.sub(mu);
-                let zz = diff.mul(iv);
-                q = q.add(diff.mul(zz));
+                let diff = xd.wide_sub(mu);
+                let zz = diff.wide_mul(iv);
+                q = q.wide_add(diff.wide_mul(zz));
                 *zd = zz.narrow();
-                hit |= diff.is_limit() | zz.is_limit();
+                hit |= diff.wide_is_limit() | zz.wide_is_limit();
             }
-            *lim = hit | q.is_limit();
-            *aj = ln.sub(q.half());
+            *lim = hit | q.wide_is_limit();
+            *aj = ln.wide_sub(q.wide_half());
             m = Some(match m {
-                Some(mv) if !aj.gt(mv) => mv,
+                Some(mv) if !aj.wide_gt(mv) => mv,
                 _ => *aj,
             });
         }
-        let m = m.unwrap_or(Wide::<S>::ZERO);
-        let mut saturated = self.status != Status::Ok || m.is_limit();
+        let m = m.unwrap_or(Wide::<S>::WIDE_ZERO);
+        let mut saturated = self.status != Status::Ok || m.wide_is_limit();
         let mut sum = S::Work::ZERO;
         let mut acc = [S::Work::ZERO; D];
         for (&aj, (zj, &lim)) in a.iter().zip(z.iter().zip(limited.iter())).take(self.len) {
-            let e = aj.sub(m).narrow().exp_nonpos();
+            let e = aj.wide_sub(m).narrow().exp_nonpos();
             if lim && e > S::Work::ZERO {
                 saturated = true;
             }
@@ -444,7 +551,7 @@ impl<S: Scalar, const D: usize, const K: usize> PreparedMixture<S, D, K> {
         }
         let mut log_density = S::default();
         if LOGP {
-            let (v, st) = S::from_work(m.add(Wide::<S>::widen(sum.ln())).narrow());
+            let (v, st) = S::from_work(m.wide_add(Wide::<S>::widen(sum.ln())).narrow());
             log_density = v;
             status = status.and(st);
         }

@@ -354,7 +354,7 @@ impl Sampler {
         let mut status = Status::Ok;
         for x in state.iter_mut() {
             for (xd, v) in x.iter_mut().zip(start.draw(rng).iter()) {
-                let (w, sat) = W::from_f64(*v);
+                let (w, sat) = W::from_f64_saturating(*v);
                 *xd = w;
                 status = status.and(Status::from_saturated(sat));
             }
@@ -389,7 +389,7 @@ impl Sampler {
         }
         // Denoising step (Tweedie): x <- x + sigma^2 t_min s(x, t_min).
         let t_min = self.grid.t_min();
-        let (c, sat) = W::<S>::from_f64(s2 * t_min);
+        let (c, sat) = W::<S>::from_f64_saturating(s2 * t_min);
         status = status.and(Status::from_saturated(sat));
         for x in state.iter_mut() {
             let (s, st) = score_w::<S, _, D>(source, t_min, x);
@@ -461,8 +461,8 @@ where
     Src: ScoreSource<S, D> + ?Sized,
     G: RngCore + ?Sized,
 {
-    let (c1, sat1) = W::<S>::from_f64(drift);
-    let (c2, sat2) = W::<S>::from_f64(noise);
+    let (c1, sat1) = W::<S>::from_f64_saturating(drift);
+    let (c2, sat2) = W::<S>::from_f64_saturating(noise);
     let mut status = Status::from_saturated(sat1 | sat2);
     for x in state.iter_mut() {
         let (s, st) = score_w::<S, _, D>(source, t, x);
@@ -487,8 +487,8 @@ where
     S: Scalar,
     Src: ScoreSource<S, D> + ?Sized,
 {
-    let (ca, sat1) = W::<S>::from_f64(a);
-    let (ch, sat2) = W::<S>::from_f64(0.5 * a);
+    let (ca, sat1) = W::<S>::from_f64_saturating(a);
+    let (ch, sat2) = W::<S>::from_f64_saturating(0.5 * a);
     let mut status = Status::from_saturated(sat1 | sat2);
     let mut one = [[W::<S>::ZERO; D]; 1];
     let buf: &mut [[W<S>; D]] = if scratch.is_empty() { &mut one } else { scratch };
@@ -525,7 +525,7 @@ mod tests {
 
     /// A single Gaussian N(1, 0.5^2), sigma = 1: the exact score is linear, and every sampler
     /// must return its mean and variance.
-    fn check<S: Scalar>(method: Method, tol_mean: f64, tol_var: f64) {
+    fn check<S: crate::mixture::MixtureScalar>(method: Method, tol_mean: f64, tol_var: f64) {
         let gm = GaussianMixture::<1, 1>::new(1.0, &[Component { weight: 1.0, mean: [1.0], std: [0.5] }]).unwrap();
         let grid = TimeGrid::new(4.0, 1e-4, 200, Spacing::Geometric { t_offset: 0.25 }).unwrap();
         let sampler = Sampler::new(SamplerConfig { method, grid, sigma: 1.0 }).unwrap();
@@ -573,7 +573,7 @@ mod tests {
     }
 
     /// `generate` against the low-level path on one buffer of `n` samples.
-    fn low_level<S: Scalar, const N: usize>(method: Method, seed: u64) -> ([[S; 2]; N], [[S; 2]; N], Status, Status) {
+    fn low_level<S: crate::mixture::MixtureScalar, const N: usize>(method: Method, seed: u64) -> ([[S; 2]; N], [[S; 2]; N], Status, Status) {
         let comps = [
             Component { weight: 0.25, mean: [-1.0, 0.5], std: [0.3, 0.6] },
             Component { weight: 0.75, mean: [1.5, -0.5], std: [0.4, 0.2] },

@@ -94,8 +94,8 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
         let j = self.pick_component(rng);
         let mut x = [0.0; D];
         if let Some(c) = self.components().get(j) {
-            for (d, (xd, mu)) in x.iter_mut().zip(c.mean.iter()).enumerate() {
-                *xd = mu + libm::sqrt(self.variance(c, d, t)) * standard_normal(rng);
+            for (xd, (mu, v)) in x.iter_mut().zip(c.mean.iter().zip(self.variances(c, t))) {
+                *xd = mu + libm::sqrt(v) * standard_normal(rng);
             }
         }
         Ok((x, j))

@@ -15,7 +15,7 @@
 //! assert!((s[0] + 2.0).abs() < 1e-6);
 //! ```
 
-use crate::mixture::{GaussianMixture, PreparedMixture};
+use crate::mixture::{GaussianMixture, MixtureScalar, PreparedMixture};
 use crate::{Scalar, Status};
 
 /// A score function `s(x, t)` in the scalar type `S`, `D` dimensions.
@@ -39,12 +39,12 @@ pub trait ScoreSource<S: Scalar, const D: usize> {
 /// assert_eq!(s[0], -1); // -x / (1 + t)
 /// ```
 #[derive(Clone, Debug)]
-pub struct MixtureScore<'a, S: Scalar, const D: usize, const K: usize> {
+pub struct MixtureScore<'a, S: MixtureScalar, const D: usize, const K: usize> {
     mixture: &'a GaussianMixture<D, K>,
     cache: Option<(f64, PreparedMixture<S, D, K>)>,
 }
 
-impl<'a, S: Scalar, const D: usize, const K: usize> MixtureScore<'a, S, D, K> {
+impl<'a, S: MixtureScalar, const D: usize, const K: usize> MixtureScore<'a, S, D, K> {
     /// Wrap a mixture.
     pub fn new(mixture: &'a GaussianMixture<D, K>) -> Self {
         MixtureScore { mixture, cache: None }
@@ -62,7 +62,7 @@ impl<'a, S: Scalar, const D: usize, const K: usize> MixtureScore<'a, S, D, K> {
     }
 }
 
-impl<S: Scalar, const D: usize, const K: usize> ScoreSource<S, D> for MixtureScore<'_, S, D, K> {
+impl<S: MixtureScalar, const D: usize, const K: usize> ScoreSource<S, D> for MixtureScore<'_, S, D, K> {
     fn score_at(&mut self, t: f64, x: &[S; D]) -> ([S; D], Status) {
         match self.prepared(t) {
             Some(p) => p.score(x),

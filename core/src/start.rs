@@ -158,7 +158,7 @@ impl<const D: usize> StartGaussian<D> {
                 for (j, (e, &dj)) in row.iter_mut().zip(dev.iter()).enumerate() {
                     let mut v = di * dj;
                     if i == j {
-                        v += gm.variance(c, i, t);
+                        v += gm.variances(c, t).get(i).copied().unwrap_or(0.0);
                     }
                     *e += c.weight * v;
                 }

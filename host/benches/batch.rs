@@ -5,19 +5,19 @@
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tinyscore::batch::{BatchScalar, PreparedBatch};
 use tinyscore::mixture::GaussianMixture;
+use tinyscore::mixture::{MixtureScalar, PreparedBatch};
 use tinyscore_host::cmd_bench::{random_mixture, T};
 use tinyscore_host::fast_batch;
 
 const N: usize = 10_000;
 
-fn points<S: BatchScalar, const D: usize>(gm: &GaussianMixture<D, 8>) -> Vec<[S; D]> {
+fn points<S: MixtureScalar, const D: usize>(gm: &GaussianMixture<D, 8>) -> Vec<[S; D]> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
     (0..N).map(|_| gm.sample(T, &mut rng).unwrap().0.map(|v| S::from_f64(v).0)).collect()
 }
 
-fn bench_type<S: BatchScalar, const D: usize>(c: &mut Criterion, k: usize) {
+fn bench_type<S: MixtureScalar, const D: usize>(c: &mut Criterion, k: usize) {
     let gm: GaussianMixture<D, 8> = random_mixture(k, D, 12345).to_core().unwrap();
     let xs = points::<S, D>(&gm);
     let mut lp = vec![S::default(); N];

@@ -1,5 +1,5 @@
 //! `tinyscore bench`: single-threaded throughput of the batch API
-//! ([`tinyscore::batch::PreparedBatch::evaluate_batch`], log-density and score together,
+//! ([`tinyscore::mixture::PreparedBatch::evaluate_batch`], log-density and score together,
 //! like the peers' `value_and_grad`) on `N` random points of a random mixture.
 //!
 //! The problem is the one of `bench/peer_bench.py`: means ~ U[-3, 3], stds ~ U[0.3, 1.0],
@@ -13,8 +13,8 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tinyscore::batch::{BatchScalar, PreparedBatch};
 use tinyscore::mixture::GaussianMixture;
+use tinyscore::mixture::{MixtureScalar, PreparedBatch};
 
 use crate::dims::{MAX_COMPONENTS, MAX_DIMS};
 use crate::eval::ScalarKind;
@@ -51,7 +51,7 @@ pub struct BenchResult {
     pub median_ns_per_point: f64,
 }
 
-fn time_batch<S: BatchScalar, const D: usize, const K: usize>(
+fn time_batch<S: MixtureScalar, const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     n: usize,
     repeats: usize,
@@ -107,7 +107,7 @@ pub fn measure(k: usize, d: usize, n: usize, scalar: ScalarKind, repeats: usize,
 
 /// Time with the smallest compiled capacity that holds the mixture (8 or 16 components):
 /// the kernel's per-block arrays are sized by the capacity, as on a microcontroller.
-fn by_capacity<S: BatchScalar, const D: usize>(
+fn by_capacity<S: MixtureScalar, const D: usize>(
     spec: &MixtureSpec,
     n: usize,
     repeats: usize,

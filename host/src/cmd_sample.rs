@@ -156,7 +156,7 @@ where
 {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut out = vec![[S::default(); D]; count];
-    let mut state = vec![[<S::Work as Real>::ZERO; D]; CHUNK.min(count)];
+    let mut state = vec![[S::Work::ZERO; D]; CHUNK.min(count)];
     let mut scratch = state.clone();
     let pb = if progress { ProgressBar::new(count as u64) } else { ProgressBar::hidden() };
     pb.set_style(
@@ -215,7 +215,7 @@ fn setup<const D: usize, const K: usize>(
 }
 
 /// Sample from a mixture with its exact score.
-pub fn sample_mixture<S: Scalar, const D: usize, const K: usize>(
+pub fn sample_mixture<S: tinyscore::mixture::MixtureScalar, const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     cfg: &SampleConfig,
 ) -> Result<SampleRun> {

@@ -44,7 +44,7 @@ pub fn to_scalar_point<S: Scalar, const D: usize>(x: &[f64]) -> ([S; D], Status)
 
 /// Write the output table: input columns, `log_density,score0..,status`; `shown` names the
 /// destination in write errors.
-pub fn write_score_table<S: Scalar, const D: usize, const K: usize>(
+pub fn write_score_table<S: tinyscore::mixture::MixtureScalar, const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     header: &[String],
     rows: impl Iterator<Item = Result<PointRow>>,

@@ -9,12 +9,12 @@
 //! `unsafe` because it is undefined on a CPU without the features; the call happens only
 //! after `is_x86_feature_detected!` confirmed them.
 
-use tinyscore::batch::{BatchScalar, PreparedBatch};
+use tinyscore::mixture::{MixtureScalar, PreparedBatch};
 use tinyscore::Status;
 
 /// `log_density[i] = log p(xs[i], t)`, `score[i] = s(xs[i], t)`, on the fastest code path
 /// this CPU supports (see the module documentation).
-pub fn evaluate_batch<S: BatchScalar, const D: usize, const K: usize>(
+pub fn evaluate_batch<S: MixtureScalar, const D: usize, const K: usize>(
     p: &PreparedBatch<S, D, K>,
     xs: &[[S; D]],
     log_density: &mut [S],
@@ -33,7 +33,7 @@ pub fn evaluate_batch<S: BatchScalar, const D: usize, const K: usize>(
 /// The portable code compiled with AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn evaluate_avx2<S: BatchScalar, const D: usize, const K: usize>(
+fn evaluate_avx2<S: MixtureScalar, const D: usize, const K: usize>(
     p: &PreparedBatch<S, D, K>,
     xs: &[[S; D]],
     log_density: &mut [S],

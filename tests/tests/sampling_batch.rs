@@ -1,8 +1,8 @@
 //! The batch API against the 192-bit reference: the `f32` kernel (portable and AVX2 paths)
 //! meets the mixture accuracy bounds `C <= 4` (bulk) and `C <= 6` (tails), like the scalar path.
 
-use tinyscore::batch::PreparedBatch;
 use tinyscore::mixture::GaussianMixture;
+use tinyscore::mixture::PreparedBatch;
 use tinyscore::Scalar;
 use tinyscore_host::cmd_score::to_scalar_point;
 use tinyscore_host::reference::ReferenceValue;

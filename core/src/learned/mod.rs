@@ -35,14 +35,14 @@ pub use train::{TrainConfig, TrainError, Trainer};
 pub use weighting::Weighting;
 
 /// The float types in which the model can be trained (`f32`, `f64`): their own working type.
-pub trait Float: crate::Scalar<Work = Self> + crate::Real {
+pub trait Float: crate::mixture::MixtureScalar<Work = Self> + crate::Real {
     /// Round an `f64` (saturation is impossible for finite values that fit `f32`).
     fn lit(v: f64) -> Self {
-        <Self as crate::Real>::from_f64(v).0
+        Self::from_f64_saturating(v).0
     }
     /// The value as `f64`.
     fn as_f64(self) -> f64 {
-        <Self as crate::Real>::to_f64(self)
+        self.to_f64_lossy()
     }
 }
 impl Float for f32 {}

@@ -19,7 +19,7 @@ use rand_core::RngCore;
 
 use super::accumulator::LossAccumulator;
 use super::weighting::Weighting;
-use crate::mixture::{GaussianMixture, MixtureError};
+use crate::mixture::{GaussianMixture, MixtureError, MixtureScalar};
 use crate::sampling::{standard_normal, uniform_f64};
 use crate::score_source::ScoreSource;
 use crate::{Real, Scalar, Status};
@@ -150,7 +150,7 @@ pub fn draw<const D: usize, const K: usize, R: RngCore + ?Sized>(
 ///
 /// # Errors
 /// [`MixtureError::InvalidTime`] for a negative or non-finite `t`.
-pub fn exact_score<S: Scalar, const D: usize, const K: usize>(
+pub fn exact_score<S: MixtureScalar, const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     t: f64,
     x: &[f64; D],
@@ -172,15 +172,15 @@ pub fn sample_loss<S: Scalar, const D: usize>(score: &[S; D], target: &[f64; D],
     let mut sat = false;
     let mut sq = S::Work::ZERO;
     for (&s, &y) in score.iter().zip(target.iter()) {
-        let (yw, s1) = <S::Work as Real>::from_f64(y);
+        let (yw, s1) = S::Work::from_f64_saturating(y);
         let e = s.to_work() - yw;
         sq = sq + e * e;
         sat |= s1 | e.is_limit();
     }
-    let (lw, s2) = <S::Work as Real>::from_f64(lambda);
+    let (lw, s2) = S::Work::from_f64_saturating(lambda);
     let v = (sq * lw).half();
     sat |= s2 | sq.is_limit() | v.is_limit();
-    (v.to_f64(), Status::from_saturated(sat))
+    (v.to_f64_lossy(), Status::from_saturated(sat))
 }
 
 impl<const B: usize> LossAccumulator<B> {

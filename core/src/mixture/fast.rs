@@ -14,26 +14,13 @@
 
 use core::fmt::Debug;
 
-/// The parameters of a mixture at one time `t`, exact (`f64`), from which a kernel
-/// derives its tables. Rows past `len` are zero.
-#[derive(Clone, Copy, Debug)]
-pub struct ExactParams<const D: usize, const K: usize> {
-    /// Number of components; 0 when the general evaluation must answer everywhere (a
-    /// constant did not fit the scalar type): the kernel is then disabled.
-    pub len: usize,
-    /// `log w_j - 1/2 sum_d log(2 pi v_jd)`.
-    pub log_norm: [f64; K],
-    /// `mu_jd`.
-    pub mean: [[f64; D]; K],
-    /// `v_jd = std_jd^2 + sigma^2 t`.
-    pub var: [[f64; D]; K],
-}
+use super::TimeConstants;
 
 /// A fast score kernel for the scalar type `S` (see the module documentation).
 pub trait FastScore<S, const D: usize, const K: usize>: Clone + Debug {
     /// Derive the kernel's tables. A mixture the kernel cannot represent gives a kernel
     /// whose [`FastScore::score`] always returns `None`.
-    fn build(params: &ExactParams<D, K>) -> Self;
+    fn build(params: &TimeConstants<D, K>) -> Self;
     /// The score at `x`, or `None` where the general evaluation must answer.
     fn score(&self, x: &[S; D]) -> Option<[S; D]>;
     /// The log-density at `x`, or `None` where the general evaluation must answer (the
@@ -50,7 +37,7 @@ pub struct NoFastScore<const D: usize, const K: usize>;
 
 impl<S, const D: usize, const K: usize> FastScore<S, D, K> for NoFastScore<D, K> {
     #[inline(always)]
-    fn build(_: &ExactParams<D, K>) -> Self {
+    fn build(_: &TimeConstants<D, K>) -> Self {
         NoFastScore
     }
     #[inline(always)]

@@ -19,8 +19,9 @@
 //! stored as two `f32`, the small terms added first (measured `C = 2.2`, bound 4).
 //! `cargo test -p tinyscore fast_f32 -- --nocapture` prints the measured figures.
 
-use super::fast::{ExactParams, FastScore};
-use crate::poly_math::exp_nonpos_f32;
+use super::fast::FastScore;
+use super::TimeConstants;
+use crate::num::exp_nonpos_f32;
 
 /// The kernel answers when the largest relative log-likelihood `m` is at least minus this.
 pub const MAX_LOG_LIKELIHOOD_DROP: f32 = 4.0;
@@ -52,7 +53,7 @@ pub struct FastScoreF32<const D: usize, const K: usize> {
 }
 
 impl<const D: usize, const K: usize> FastScore<f32, D, K> for FastScoreF32<D, K> {
-    fn build(p: &ExactParams<D, K>) -> Self {
+    fn build(p: &TimeConstants<D, K>) -> Self {
         let mut rows = [Row { mean_hi: [0.0; D], mean_lo: [0.0; D], half_inv_var: [0.0; D], log_norm: 0.0 }; K];
         let len = p.len.min(K);
         let top = p.log_norm.iter().take(len).fold(f64::NEG_INFINITY, |m, &v| m.max(v));
@@ -218,7 +219,7 @@ mod tests {
                     let scale = gm
                         .components()
                         .iter()
-                        .map(|c| (xd[d] - c.mean[d]).abs() / gm.variance(c, d, t))
+                        .map(|c| (xd[d] - c.mean[d]).abs() / gm.variances(c, t)[d])
                         .fold(0.0, f64::max);
                     check.c_score = check.c_score.max((sd as f64 - rd).abs() / (u * (1.0 + scale)));
                 }

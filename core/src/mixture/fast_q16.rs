@@ -41,7 +41,9 @@
 use fixed::types::I16F16;
 use heapless::Vec;
 
-use super::fast::{ExactParams, FastScore};
+use super::fast::FastScore;
+use super::TimeConstants;
+use crate::num::{ln_weight_sum_q32, mul_hi, neg_exp2_q21, recip_q58, LN2_Q32, NEG_EXP2_Q21_CUT};
 
 /// The kernel's log-density answers below `2^31 - 2^8` in magnitude (Q16.16 bits), i.e.
 /// `|log p| < 32768 - 2^-8`.
@@ -54,8 +56,8 @@ const FRAC: u32 = 21;
 /// `b_j` is then at least 46), the kernel answers only if `b_min` is at most this.
 pub const MAX_LOG2_DROP: u32 = 20;
 
-/// Weights `2^(b_min - b_j)` below `2^-EXP_CUT` are zero.
-const EXP_CUT: u32 = 24;
+/// Weights `2^(b_min - b_j)` below `2^-EXP_CUT` are zero ([`neg_exp2_q21`]).
+const EXP_CUT: u32 = NEG_EXP2_Q21_CUT;
 
 /// Components whose normaliser is more than this (base 2) below the largest are left out.
 const L_CUT: f64 = (MAX_LOG2_DROP + EXP_CUT) as f64;
@@ -74,90 +76,8 @@ const SAFE_DIMS: usize = 10;
 /// `log2(e)`.
 const LOG2_E: f64 = core::f64::consts::LOG2_E;
 
-/// `-2^(-k/64)` in Q2.29, `k = 0..64`, rounded to nearest (negative: see [`neg_exp2_q21`]).
-const NEG_EXP2_64THS_Q29: [i32; 64] = [
-    -536870912, -531087746, -525366875, -519707630, -514109347, -508571368, -503093043, -497673732, -492312797,
-    -487009610, -481763549, -476573998, -471440350, -466362000, -461338355, -456368824, -451452825, -446589781,
-    -441779122, -437020283, -432312707, -427655840, -423049137, -418492057, -413984066, -409524635, -405113241,
-    -400749367, -396432500, -392162134, -387937769, -383758908, -379625062, -375535746, -371490480, -367488790,
-    -363530205, -359614263, -355740503, -351908471, -348117717, -344367798, -340658272, -336988706, -333358668,
-    -329767733, -326215479, -322701490, -319225354, -315786663, -312385013, -309020006, -305691246, -302398344,
-    -299140913, -295918571, -292730940, -289577647, -286458320, -283372595, -280320109, -277300504, -274313427,
-    -271358526,
-];
-
-/// `r_i = 2^10 / (1 + (i + 1/2) / 64)`, rounded: `m r_i / 2^10` is within `2^-6.9` of 1 for `m`
-/// in `[1 + i/64, 1 + (i+1)/64)` (see [`ln_weight_sum_q32`]).
-const LN_RECIP_1024THS: [u16; 64] = [
-    1016, 1001, 986, 971, 957, 943, 930, 917, 904, 892, 880, 868, 857, 846, 835, 824, 814, 804, 794, 785, 776, 767,
-    758, 749, 741, 732, 724, 716, 708, 701, 694, 686, 679, 672, 665, 659, 652, 646, 639, 633, 627, 621, 615, 610, 604,
-    599, 593, 588, 583, 577, 572, 567, 563, 558, 553, 548, 544, 539, 535, 531, 526, 522, 518, 514,
-];
-/// `-ln(r_i / 2^10)` in Q0.32, rounded to nearest.
-const LN_RECIP_Q32: [u32; 64] = [
-    33686191, 97568885, 162416125, 228257486, 290633626, 353929026, 413550459, 474011202, 535335226, 592729852,
-    650901856, 709872585, 764649722, 820134511, 876345474, 933301872, 985744127, 1038834634, 1092589619, 1141551145,
-    1191077261, 1241181142, 1291876427, 1343177243, 1389298141, 1441783119, 1488981037, 1536703387, 1584961954,
-    1627637637, 1670741613, 1720538893, 1764590226, 1809098057, 1854071948, 1892999410, 1938865248, 1978572470,
-    2025366351, 2065885211, 2106789971, 2148088052, 2189787091, 2224848243, 2267302961, 2303005305, 2346243596,
-    2382611021, 2419289018, 2463720110, 2501100392, 2538808864, 2569215839, 2607529807, 2646188639, 2685198601,
-    2716663704, 2756322040, 2788314496, 2820547047, 2861180910, 2893967079, 2927005452, 2960299939,
-];
-
-/// `1/3` in Q0.32, rounded down.
-const THIRD_Q32: i32 = 1_431_655_765;
-
-/// `ln2` in Q0.32.
-const LN2_Q32: u32 = 2_977_044_472;
-
 /// `2 ln2` in Q2.30.
 const TWO_LN2_Q30: u32 = 1_488_522_236;
-
-/// `-2^(-y / 2^21)` in Q5.27 (so `-2^27` at `y = 0`), for `y` in Q11.21; 0 from
-/// `y = 24 2^21`. Negative so that the kernel's weighted sums are signed `SMLAL`s.
-///
-/// `y = (64 i + k) 2^15 + f`: `2^(-k/64)` from a table, `2^(-f 2^-21) = e^-w`
-/// (`w < ln2 / 64`) by `1 - w + w^2 / 2` (relative error below `2^-22`), `2^-i` by a shift.
-/// Error (every input tested): at most `2^-22` relative plus 2 units of `2^-27`.
-#[inline(always)]
-pub fn neg_exp2_q21(y: u32) -> i32 {
-    if y >= EXP_CUT << FRAC {
-        return 0;
-    }
-    let int = y >> FRAC;
-    let k = ((y >> 15) & 63) as usize;
-    let t = NEG_EXP2_64THS_Q29.get(k).copied().unwrap_or(0);
-    // w = f ln2 in Q.38 (below 2^32), f = y mod 2^15 at the top of a word.
-    let w = ((y.wrapping_shl(17) as u64 * LN2_Q32 as u64) >> 32) as u32;
-    // w^2 / 2 in Q.30.
-    let w2 = ((w as u64 * w as u64) >> 47) as u32;
-    // t (1 + dp) with dp = w^2 / 2 - w in Q.30: t / 4 + t dp / 2^32 in Q5.27, negative.
-    let dp = w2.wrapping_sub(w >> 8) as i32;
-    let v = mul_hi(t, dp).wrapping_add(t >> 2);
-    v.wrapping_shr(int)
-}
-
-/// `ln(s / 2^27)` in Q.32, for `s >= 1` (the kernel's sums are in `[2^27, 2^32)`).
-///
-/// `s = 2^(31 - z) m`, `m` in `[1, 2)` (CLZ): `ln m = ln(m r) - ln r`, `r` the 10-bit
-/// reciprocal of the 64th of `[1, 2)` that holds `m` (table), `m r = 1 + eps` exact in 64
-/// bits, `|eps| < 2^-6.9`, `ln(1 + eps)` by `eps - eps^2 / 2 + eps^3 / 3`.
-/// Error (dense sweep of `m` against `f64`): below `2^-28` absolute.
-#[inline(always)]
-pub fn ln_weight_sum_q32(s: u32) -> i64 {
-    let z = s.leading_zeros();
-    let m = s.wrapping_shl(z);
-    let i = ((m >> 25) & 63) as usize;
-    let r = LN_RECIP_1024THS.get(i).copied().unwrap_or(0) as u64;
-    let t = LN_RECIP_Q32.get(i).copied().unwrap_or(0) as i64;
-    // eps in Q.32 (|eps| < 2^25.1): m r = (1 + eps) 2^41.
-    let e = (((m as u64 * r) as i64).wrapping_sub(1 << 41) >> 9) as i32;
-    let e2 = ((e as i64 * e as i64) >> 32) as i32;
-    let e3 = mul_hi(e2, e);
-    let poly = (e as i64).wrapping_sub((e2 >> 1) as i64).wrapping_add(mul_hi(e3, THIRD_Q32) as i64);
-    let k = (4 - z as i64).wrapping_mul(LN2_Q32 as i64);
-    t.wrapping_add(poly).wrapping_add(k)
-}
 
 /// One dimension of one component.
 #[derive(Clone, Copy, Debug, Default)]
@@ -194,12 +114,6 @@ pub struct FastScoreQ16<const D: usize, const K: usize> {
     rows: [Row<D>; K],
 }
 
-/// The high word of the 64-bit product.
-#[inline(always)]
-fn mul_hi(a: i32, b: i32) -> i32 {
-    ((a as i64 * b as i64) >> 32) as i32
-}
-
 /// The constants of one dimension, or `None` if they do not fit.
 fn build_dim(mu: f64, v: f64) -> Option<Dim> {
     if !(v > 0.0 && v.is_finite()) || mu.is_nan() || mu.abs() >= 65536.0 {
@@ -224,7 +138,7 @@ fn build_dim(mu: f64, v: f64) -> Option<Dim> {
 }
 
 impl<const D: usize, const K: usize> FastScore<I16F16, D, K> for FastScoreQ16<D, K> {
-    fn build(p: &ExactParams<D, K>) -> Self {
+    fn build(p: &TimeConstants<D, K>) -> Self {
         let mut rows = [Row { l: 0, dims: [Dim::default(); D] }; K];
         let len = p.len.min(K);
         let top = p.log_norm.iter().take(len).fold(f64::NEG_INFINITY, |m, &v| m.max(v));
@@ -267,13 +181,8 @@ impl<const D: usize, const K: usize> FastScore<I16F16, D, K> for FastScoreQ16<D,
     #[inline]
     fn score(&self, x: &[I16F16; D]) -> Option<[I16F16; D]> {
         let (_, sum, num) = self.weigh::<true>(x)?;
-        // y3 = 2 ln2 2^56 / sum, sum in [2^27, 2^32): a UDIV estimate y ~ 2^58 / sum (from
-        // 15 to 20 bits of sum, relative error below 2^-12), one Newton step.
-        let y0 = u32::MAX.checked_div(sum >> 12)?;
-        let y = y0.wrapping_shl(14);
-        // (2^58 - sum y) / 2^26, |.| < 2^20.
-        let err = (((sum as u64 * y as u64) >> 26) as u32).wrapping_neg() as i32;
-        let y1 = y.wrapping_add(mul_hi(y as i32, err) as u32); // to 2^-24
+        // y3 = 2 ln2 2^56 / sum, sum in [2^27, 2^32).
+        let y1 = recip_q58(sum)?;
         let y3 = ((y1 as u64 * TWO_LN2_Q30 as u64) >> 32) as i64;
         Some(num.map(|a| {
             // a y3 / 2^32 = s 2^44, then Q16.16.
@@ -375,50 +284,10 @@ impl<const D: usize, const K: usize> FastScoreQ16<D, K> {
 mod tests {
     use super::*;
     extern crate std;
+    use crate::num::LN_2PI;
     use std::vec::Vec;
 
     const U: f64 = 1.0 / 65536.0;
-    const LN_2PI: f64 = 1.837_877_066_409_345_5;
-
-    #[test]
-    fn exp2_every_input_within_its_bound() {
-        let mut worst: f64 = 0.0;
-        for y in 0..(EXP_CUT << FRAC) {
-            let want = libm::exp2(-(y as f64) / (1u32 << FRAC) as f64) * (1u32 << 27) as f64;
-            let got = -neg_exp2_q21(y) as f64;
-            let excess = (got - want).abs() - want * 2f64.powi(-22);
-            worst = worst.max(excess);
-        }
-        assert!(worst <= 2.0, "worst excess {worst} units of 2^-27");
-        assert_eq!(neg_exp2_q21(0), -1 << 27);
-        assert_eq!(neg_exp2_q21(EXP_CUT << FRAC), 0);
-        assert_eq!(neg_exp2_q21(u32::MAX), 0);
-    }
-
-    #[test]
-    fn ln_dense_sweep_within_its_bound() {
-        // Every 61st input of [2^27, 2^32) and every input within 2^12 of the 64 table
-        // boundaries of each binade; error in units of 2^-32.
-        let err = |s: u32| {
-            let want = libm::log(s as f64 / (1u32 << 27) as f64) * 2f64.powi(32);
-            (ln_weight_sum_q32(s) as f64 - want).abs()
-        };
-        let mut worst: f64 = 0.0;
-        for s in ((1u32 << 27)..=u32::MAX).step_by(61) {
-            worst = worst.max(err(s));
-        }
-        for k in 27..32 {
-            for i in 0..=64u64 {
-                let edge = (1u64 << k) + (i << (k - 6));
-                for s in edge.saturating_sub(1 << 12)..(edge + (1 << 12)).min(1 << 32) {
-                    worst = worst.max(err(s as u32));
-                }
-            }
-        }
-        std::println!("ln_weight_sum_q32: worst error {worst} units of 2^-32");
-        assert!(worst <= 16.0, "worst error {worst} units of 2^-32");
-        assert!(ln_weight_sum_q32(1 << 27).abs() <= 16);
-    }
 
     /// xorshift64*: a small deterministic generator for the tests.
     struct Rng(u64);
@@ -442,8 +311,8 @@ mod tests {
     }
 
     /// Exact parameters of a mixture with weights `w`, means and variances.
-    fn params<const D: usize, const K: usize>(w: &[f64], mean: &[[f64; D]], var: &[[f64; D]]) -> ExactParams<D, K> {
-        let mut p = ExactParams { len: w.len(), log_norm: [0.0; K], mean: [[0.0; D]; K], var: [[0.0; D]; K] };
+    fn params<const D: usize, const K: usize>(w: &[f64], mean: &[[f64; D]], var: &[[f64; D]]) -> TimeConstants<D, K> {
+        let mut p = TimeConstants { len: w.len(), log_norm: [0.0; K], mean: [[0.0; D]; K], var: [[0.0; D]; K] };
         let total: f64 = w.iter().sum();
         for (j, &wj) in w.iter().enumerate() {
             p.log_norm[j] = libm::log(wj / total) - 0.5 * var[j].iter().map(|&v| LN_2PI + libm::log(v)).sum::<f64>();
@@ -456,7 +325,7 @@ mod tests {
     /// The exact score (f64 log-sum-exp, independent of the kernel) and the bound's
     /// `max_j |x_d - mu_jd| / v_jd`.
     #[allow(clippy::needless_range_loop)]
-    fn exact_score<const D: usize, const K: usize>(p: &ExactParams<D, K>, x: &[f64; D]) -> ([f64; D], f64) {
+    fn exact_score<const D: usize, const K: usize>(p: &TimeConstants<D, K>, x: &[f64; D]) -> ([f64; D], f64) {
         let mut a = Vec::new();
         let mut worst: f64 = 0.0;
         for j in 0..p.len {
@@ -482,7 +351,7 @@ mod tests {
     }
 
     /// The exact log-density (f64 log-sum-exp, independent of the kernel).
-    fn exact_log_density<const D: usize, const K: usize>(p: &ExactParams<D, K>, x: &[f64; D]) -> f64 {
+    fn exact_log_density<const D: usize, const K: usize>(p: &TimeConstants<D, K>, x: &[f64; D]) -> f64 {
         let a: Vec<f64> = (0..p.len)
             .map(|j| {
                 let q: f64 = (0..D).map(|d| (x[d] - p.mean[j][d]) * (x[d] - p.mean[j][d]) / p.var[j][d]).sum();
@@ -496,7 +365,7 @@ mod tests {
     /// `C` of the kernel's log-density at `x`, in units of `u (1 + |log p|)` (`None` if it
     /// does not answer).
     fn c_logp_at<const D: usize, const K: usize>(
-        p: &ExactParams<D, K>,
+        p: &TimeConstants<D, K>,
         k: &FastScoreQ16<D, K>,
         x: &[I16F16; D],
     ) -> Option<f64> {
@@ -507,7 +376,7 @@ mod tests {
 
     /// `C` of the kernel's answer at `x` (`None` if it does not answer).
     fn c_at<const D: usize, const K: usize>(
-        p: &ExactParams<D, K>,
+        p: &TimeConstants<D, K>,
         k: &FastScoreQ16<D, K>,
         x: &[I16F16; D],
     ) -> Option<f64> {
@@ -593,7 +462,7 @@ mod tests {
 
     /// The bench mixture of the firmware: the first `k` of 8 components at
     /// -3.5 + j (+ d/4), std 0.5, sigma 1, t = 0.25.
-    fn bench<const D: usize>(k: usize) -> ExactParams<D, 8> {
+    fn bench<const D: usize>(k: usize) -> TimeConstants<D, 8> {
         let w = std::vec![1.0 / k as f64; k];
         let mean: Vec<[f64; D]> = (0..k).map(|j| core::array::from_fn(|d| -3.5 + j as f64 + 0.25 * d as f64)).collect();
         let var = std::vec![[0.5; D]; k];

@@ -15,7 +15,7 @@ use tinyscore::mixture::GaussianMixture;
 use tinyscore::{DefaultRng, Scalar};
 
 use crate::bits::{status_bits, Bits32};
-use crate::mixture_part::default_mixture;
+use crate::mixture_part::DEFAULT_MIXTURE;
 use crate::{Bench, Op, Sink};
 
 /// The embedded model file (`scripts/train-firmware-model.sh` writes it).
@@ -49,7 +49,7 @@ fn model_results<S: Scalar + Bits32, K: Sink>(out: &mut K, names: [&'static str;
         out.item32(score, i as u32, s[0].bits());
         out.item32(status, i as u32, status_bits(st));
     }
-    let Some(gm) = default_mixture() else { return };
+    let gm = DEFAULT_MIXTURE;
     loss_results(out, &mut model, &gm, [loss, loss_se, loss_sat]);
 }
 
@@ -81,7 +81,7 @@ fn train_config(batch: usize, lr: f64) -> TrainConfig {
 
 #[inline(never)]
 fn training_results<K: Sink>(out: &mut K) {
-    let Some(gm) = default_mixture() else { return };
+    let gm = DEFAULT_MIXTURE;
     let mut rng = DefaultRng::seed_from_u64(black_box(11));
     let model = SmallModel::new_random(Preconditioning::from_mixture(&gm), &mut rng).ok();
     let Some(mut trainer) = model.and_then(|m| Trainer::new(m, train_config(8, 3e-3)).ok()) else {
@@ -156,7 +156,7 @@ fn bench_model<S: Scalar, B: Bench>(b: &mut B, scalar: &'static str) {
     b.bench(&Op { operation: "net_forward", scalar, components: 0, dims: 1, calls: 10 }, || {
         black_box(black_box(&model).score_prepared(black_box(&tc), black_box(&x)));
     });
-    let Some(gm) = default_mixture() else { return };
+    let gm = DEFAULT_MIXTURE;
     let cfg = McConfig { t_min: 0.0, t_max: 1.0, weighting: Weighting::One, target: Target::Exact, samples: 1 };
     let mut rng = DefaultRng::seed_from_u64(3);
     let mut acc = LossAccumulator::<4>::new(0.0, 1.0);
@@ -167,7 +167,7 @@ fn bench_model<S: Scalar, B: Bench>(b: &mut B, scalar: &'static str) {
 
 #[inline(never)]
 fn bench_train<B: Bench>(b: &mut B) {
-    let Some(gm) = default_mixture() else { return };
+    let gm = DEFAULT_MIXTURE;
     let mut rng = DefaultRng::seed_from_u64(5);
     let Ok(model) = SmallModel::new_random(Preconditioning::from_mixture(&gm), &mut rng) else { return };
     let Ok(mut trainer) = Trainer::new(model, train_config(1, 1e-3)) else { return };

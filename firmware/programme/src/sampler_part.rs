@@ -7,16 +7,16 @@ use core::hint::black_box;
 
 use fixed::types::I16F16;
 use rand_core::SeedableRng;
-use tinyscore::batch::{BatchScalar, PreparedBatch};
+use tinyscore::mixture::{MixtureScalar, PreparedBatch};
 use tinyscore::mixture::GaussianMixture;
 use tinyscore::sampler::{Method, Sampler, SamplerConfig};
 use tinyscore::score_source::MixtureScore;
 use tinyscore::start::StartGaussian;
 use tinyscore::time_grid::{Spacing, TimeGrid};
-use tinyscore::{DefaultRng, Scalar};
+use tinyscore::DefaultRng;
 
 use crate::bits::{status_bits, Bits32};
-use crate::mixture_part::default_mixture;
+use crate::mixture_part::DEFAULT_MIXTURE;
 use crate::Sink;
 
 /// Samples per run: one block of `Sampler::generate`.
@@ -34,7 +34,7 @@ struct RunNames {
 
 /// `SAMPLES` samples with `method` in `T`, 8 geometric steps from `t = 4`.
 #[inline(never)]
-fn sample<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, method: Method, names: &RunNames) {
+fn sample<T: MixtureScalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, method: Method, names: &RunNames) {
     let grid = match TimeGrid::new(black_box(4.0), 1e-3, 8, Spacing::Geometric { t_offset: 0.09 }) {
         Ok(g) => g,
         Err(_) => return out.u32(names.status, 2),
@@ -60,7 +60,7 @@ fn sample<T: Scalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, 
 
 /// The batch score and log-density at `BATCH_X`, `t = BATCH_T`.
 #[inline(never)]
-fn batch<T: BatchScalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, names: [&'static str; 4]) {
+fn batch<T: MixtureScalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, names: [&'static str; 4]) {
     let [score_name, logp_name, score_status, logp_status] = names;
     let p = match PreparedBatch::<T, 1, 4>::new(gm, black_box(BATCH_T)) {
         Ok(p) => p,
@@ -85,9 +85,7 @@ fn batch<T: BatchScalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 
 
 /// The sampler and batch results.
 pub fn run<S: Sink>(out: &mut S) {
-    let Some(gm) = default_mixture() else {
-        return out.u32("smp.invalid", 1);
-    };
+    let gm = DEFAULT_MIXTURE;
     let em = Method::EulerMaruyama;
     let pf = Method::ProbabilityFlow;
     let pc = Method::PredictorCorrector { ratio: black_box(0.5) };

@@ -163,7 +163,7 @@ fn x_rule_1d<const D: usize, const K: usize>(
     let comps: Vec<(f64, f64, f64)> = gm
         .components()
         .iter()
-        .map(|c| (c.weight, c.mean.first().copied().unwrap_or(0.0), comp_variance(gm, c, 0, t)))
+        .map(|c| (c.weight, c.mean.first().copied().unwrap_or(0.0), gm.variances(c, t).first().copied().unwrap_or(1.0)))
         .collect();
     let sd_min = comps.iter().map(|c| c.2.sqrt()).fold(f64::INFINITY, f64::min);
     let lo = comps.iter().map(|c| c.1 - 12.0 * c.2.sqrt()).fold(f64::INFINITY, f64::min);
@@ -189,17 +189,6 @@ fn x_rule_1d<const D: usize, const K: usize>(
     out
 }
 
-/// `std^2 + sigma^2 t` of component `c` in dimension `d`.
-fn comp_variance<const D: usize, const K: usize>(
-    gm: &GaussianMixture<D, K>,
-    c: &tinyscore::mixture::Component<D>,
-    d: usize,
-    t: f64,
-) -> f64 {
-    let s = c.std.get(d).copied().unwrap_or(1.0);
-    s * s + gm.sigma() * gm.sigma() * t
-}
-
 /// `\int_{t0}^{t1} sum_j w_j E_{N(mu_j, v_j(t))} f(t, x) dt` (see [`QuadNodes`]).
 pub fn integrate<const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
@@ -223,7 +212,7 @@ pub fn integrate<const D: usize, const K: usize>(
             continue;
         }
         for c in gm.components() {
-            let scale: [f64; D] = std::array::from_fn(|d| (2.0 * comp_variance(gm, c, d, t)).sqrt());
+            let scale: [f64; D] = gm.variances(c, t).map(|v| (2.0 * v).sqrt());
             let mut idx = [0usize; D];
             'outer: loop {
                 let mut x = [0.0; D];

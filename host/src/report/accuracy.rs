@@ -198,7 +198,7 @@ fn worse(a: f64, b: f64) -> f64 {
     }
 }
 
-fn measure_generic<S: Scalar, const D: usize, const K: usize>(
+fn measure_generic<S: tinyscore::mixture::MixtureScalar, const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     probes: &[Probe],
     refs: &[ReferenceValue],

@@ -30,72 +30,49 @@
 //! Every function evaluates `min(xs.len(), out.len())` points, never panics, and returns
 //! [`Status::Saturated`] if any point's result saturated (for `f32`: was not finite).
 
-use fixed::types::{I16F16, I8F24};
-
-use crate::mixture::{GaussianMixture, MixtureError, PreparedMixture};
-use crate::poly_math::{exp_f32, ln_f64};
-use crate::{Scalar, Status};
+use super::{Evaluation, GaussianMixture, MixtureError, MixtureScalar, PreparedMixture, TimeConstants};
+use crate::num::{exp_f32, ln_f64};
+use crate::Status;
 
 /// Points per block of the `f32` kernel.
 pub const LANES: usize = 16;
 
-/// ln(2 pi).
-const LN_2PI: f64 = 1.837_877_066_409_345_5;
-
 /// A mixture prepared at one `t` for batch evaluation.
+///
+/// # Examples
+/// ```
+/// use tinyscore::mixture::{Component, GaussianMixture, PreparedBatch};
+/// let gm = GaussianMixture::<1, 2>::new(1.0, &[Component { weight: 1.0, mean: [0.0], std: [1.0] }])?;
+/// let pb = PreparedBatch::<f32, 1, 2>::new(&gm, 0.0)?;
+/// let xs = [[-1.0f32], [0.0], [2.0]];
+/// let mut score = [[0.0f32]; 3];
+/// assert!(pb.score_batch(&xs, &mut score).is_ok());
+/// assert_eq!(score, [[1.0], [0.0], [-2.0]]); // -x for a standard normal
+/// # Ok::<(), tinyscore::mixture::MixtureError>(())
+/// ```
 #[derive(Clone, Debug)]
-pub struct PreparedBatch<S: Scalar, const D: usize, const K: usize> {
+pub struct PreparedBatch<S: MixtureScalar, const D: usize, const K: usize> {
     scalar: PreparedMixture<S, D, K>,
-    len: usize,
-    /// `log w_j - 1/2 sum_d log(2 pi v_jd)`
-    log_norm: [f64; K],
-    mean: [[f64; D]; K],
-    /// `1 / v_jd`
+    /// The exact constants at `t` (the `f32` kernel evaluates with them).
+    exact: TimeConstants<D, K>,
+    /// `1 / v_jd`, from `exact.var`.
     inv_var: [[f64; D]; K],
+    /// Saturated if a constant the `f32` kernel uses is not finite.
     status: Status,
 }
 
-/// Scalar types with a batch kernel (all four of the crate).
-pub trait BatchScalar: Scalar {
-    /// Evaluate `min(xs.len(), ...)` points; `lp` / `sc` are written when `LOGP` / `SCORE`.
-    #[doc(hidden)]
-    fn batch_kernel<const D: usize, const K: usize, const SCORE: bool, const LOGP: bool>(
-        p: &PreparedBatch<Self, D, K>,
-        xs: &[[Self; D]],
-        lp: &mut [Self],
-        sc: &mut [[Self; D]],
-    ) -> Status;
-}
-
-impl<S: BatchScalar, const D: usize, const K: usize> PreparedBatch<S, D, K> {
+impl<S: MixtureScalar, const D: usize, const K: usize> PreparedBatch<S, D, K> {
     /// Prepare `gm` at time `t` (finite, `>= 0`).
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidTime`] if `t` is negative or not finite.
     pub fn new(gm: &GaussianMixture<D, K>, t: f64) -> Result<Self, MixtureError> {
-        let scalar = gm.prepare::<S>(t)?;
-        let mut p = PreparedBatch {
-            scalar,
-            len: 0,
-            log_norm: [0.0; K],
-            mean: [[0.0; D]; K],
-            inv_var: [[0.0; D]; K],
-            status: Status::Ok,
-        };
-        let mut bad = false;
-        let rows = p.log_norm.iter_mut().zip(p.mean.iter_mut().zip(p.inv_var.iter_mut()));
-        for (c, (ln, (mean, iv))) in gm.components().iter().zip(rows) {
-            let mut l = libm::log(c.weight);
-            for (d, ((m, ivd), &mu)) in mean.iter_mut().zip(iv.iter_mut()).zip(c.mean.iter()).enumerate() {
-                let v = gm.variance(c, d, t);
-                l -= 0.5 * (LN_2PI + libm::log(v));
-                *m = mu;
-                *ivd = 1.0 / v;
-                bad |= !ivd.is_finite();
-            }
-            *ln = l;
-            bad |= !l.is_finite();
-            p.len += 1;
-        }
-        p.status = Status::from_saturated(bad);
-        Ok(p)
+        let exact = gm.time_constants(t)?;
+        let scalar = gm.prepare_from::<S>(&exact, t);
+        let inv_var = exact.var.map(|row| row.map(|v| 1.0 / v));
+        let rows = exact.log_norm.iter().zip(inv_var.iter()).take(exact.len);
+        let bad = rows.fold(false, |bad, (ln, iv)| bad | !ln.is_finite() | iv.iter().any(|v| !v.is_finite()));
+        Ok(PreparedBatch { scalar, exact, inv_var, status: Status::from_saturated(bad) })
     }
 
     /// The scalar-path preparation at the same `t`.
@@ -107,26 +84,32 @@ impl<S: BatchScalar, const D: usize, const K: usize> PreparedBatch<S, D, K> {
     #[inline]
     pub fn score_batch(&self, xs: &[[S; D]], out: &mut [[S; D]]) -> Status {
         let n = xs.len().min(out.len());
-        S::batch_kernel::<D, K, true, false>(self, xs.get(..n).unwrap_or_default(), &mut [], out)
+        S::batch_kernel::<D, K, true, false>(self, first(xs, n), &mut [], out)
     }
 
     /// `out[i] = log p(xs[i], t)`.
     #[inline]
     pub fn log_density_batch(&self, xs: &[[S; D]], out: &mut [S]) -> Status {
         let n = xs.len().min(out.len());
-        S::batch_kernel::<D, K, false, true>(self, xs.get(..n).unwrap_or_default(), out, &mut [])
+        S::batch_kernel::<D, K, false, true>(self, first(xs, n), out, &mut [])
     }
 
     /// `log_density[i] = log p(xs[i], t)` and `score[i] = s(xs[i], t)`.
     #[inline(always)]
     pub fn evaluate_batch(&self, xs: &[[S; D]], log_density: &mut [S], score: &mut [[S; D]]) -> Status {
         let n = xs.len().min(log_density.len()).min(score.len());
-        S::batch_kernel::<D, K, true, true>(self, xs.get(..n).unwrap_or_default(), log_density, score)
+        S::batch_kernel::<D, K, true, true>(self, first(xs, n), log_density, score)
     }
 }
 
+/// The first `min(n, xs.len())` points (`split_at` at a point `<= xs.len()` cannot fail).
+#[inline(always)]
+fn first<T>(xs: &[T], n: usize) -> &[T] {
+    xs.split_at(n.min(xs.len())).0
+}
+
 /// The point-by-point kernel (scalar path).
-fn pointwise<S: Scalar, const D: usize, const K: usize, const SCORE: bool, const LOGP: bool>(
+pub(super) fn pointwise<S: MixtureScalar, const D: usize, const K: usize, const SCORE: bool, const LOGP: bool>(
     p: &PreparedMixture<S, D, K>,
     xs: &[[S; D]],
     lp: &mut [S],
@@ -138,11 +121,11 @@ fn pointwise<S: Scalar, const D: usize, const K: usize, const SCORE: bool, const
             (true, true) => p.evaluate(x),
             (true, false) => {
                 let (score, status) = p.score(x);
-                crate::mixture::Evaluation { log_density: S::default(), score, status }
+                Evaluation { log_density: S::default(), score, status }
             }
             _ => {
                 let (log_density, status) = p.log_density(x);
-                crate::mixture::Evaluation { log_density, score: [S::default(); D], status }
+                Evaluation { log_density, score: [S::default(); D], status }
             }
         };
         if SCORE {
@@ -159,25 +142,6 @@ fn pointwise<S: Scalar, const D: usize, const K: usize, const SCORE: bool, const
     }
     status
 }
-
-macro_rules! pointwise_batch {
-    ($t:ty) => {
-        impl BatchScalar for $t {
-            fn batch_kernel<const D: usize, const K: usize, const SCORE: bool, const LOGP: bool>(
-                p: &PreparedBatch<Self, D, K>,
-                xs: &[[Self; D]],
-                lp: &mut [Self],
-                sc: &mut [[Self; D]],
-            ) -> Status {
-                pointwise::<Self, D, K, SCORE, LOGP>(&p.scalar, xs, lp, sc)
-            }
-        }
-    };
-}
-
-pointwise_batch!(f64);
-pointwise_batch!(I16F16);
-pointwise_batch!(I8F24);
 
 /// One block of up to [`LANES`] points: log-densities, scores, and whether a valid lane
 /// produced a non-finite value.
@@ -199,8 +163,9 @@ fn block_f32<const D: usize, const K: usize, const SCORE: bool, const LOGP: bool
     let mut a = [[0.0f64; LANES]; K];
     let mut z = [[[0.0f32; LANES]; D]; K];
     let mut m = [f64::NEG_INFINITY; LANES];
-    let comps = p.log_norm.iter().zip(p.mean.iter().zip(p.inv_var.iter()));
-    for ((&ln, (mean, iv)), (aj, zj)) in comps.zip(a.iter_mut().zip(z.iter_mut())).take(p.len) {
+    let c = &p.exact;
+    let comps = c.log_norm.iter().zip(c.mean.iter().zip(p.inv_var.iter()));
+    for ((&ln, (mean, iv)), (aj, zj)) in comps.zip(a.iter_mut().zip(z.iter_mut())).take(c.len) {
         let mut q = [0.0f64; LANES];
         for (((xd, &mu), &ivd), zjd) in x.iter().zip(mean.iter()).zip(iv.iter()).zip(zj.iter_mut()) {
             for ((qv, zv), &xv) in q.iter_mut().zip(zjd.iter_mut()).zip(xd.iter()) {
@@ -218,7 +183,7 @@ fn block_f32<const D: usize, const K: usize, const SCORE: bool, const LOGP: bool
     // Pass 2 (f32): weights e^(a_j - m), their sum and the weighted sums of z.
     let mut sum = [0.0f32; LANES];
     let mut acc = [[0.0f32; LANES]; D];
-    for (aj, zj) in a.iter().zip(z.iter()).take(p.len) {
+    for (aj, zj) in a.iter().zip(z.iter()).take(c.len) {
         let mut e = [0.0f32; LANES];
         for ((ev, &av), &mv) in e.iter_mut().zip(aj.iter()).zip(m.iter()) {
             *ev = exp_f32((av - mv) as f32);
@@ -255,39 +220,42 @@ fn block_f32<const D: usize, const K: usize, const SCORE: bool, const LOGP: bool
     (lp, score, bad)
 }
 
-impl BatchScalar for f32 {
-    #[inline(always)]
-    fn batch_kernel<const D: usize, const K: usize, const SCORE: bool, const LOGP: bool>(
-        p: &PreparedBatch<Self, D, K>,
-        xs: &[[Self; D]],
-        lp: &mut [Self],
-        sc: &mut [[Self; D]],
-    ) -> Status {
-        let mut bad = p.status != Status::Ok;
-        for (b, xb) in xs.chunks(LANES).enumerate() {
-            let (lpb, scb, blk_bad) = block_f32::<D, K, SCORE, LOGP>(p, xb);
-            bad |= blk_bad;
-            let start = b * LANES;
-            let range = start..start + xb.len();
-            if SCORE {
-                if let Some(out) = sc.get_mut(range.clone()) {
-                    for (l, o) in out.iter_mut().enumerate() {
-                        for (od, sd) in o.iter_mut().zip(scb.iter()) {
-                            *od = sd.get(l).copied().unwrap_or(0.0);
+/// The `f32` batch kernel (module documentation).
+#[inline(always)]
+pub(super) fn kernel_f32<const D: usize, const K: usize, const SCORE: bool, const LOGP: bool>(
+    p: &PreparedBatch<f32, D, K>,
+    xs: &[[f32; D]],
+    lp: &mut [f32],
+    sc: &mut [[f32; D]],
+) -> Status {
+    let mut bad = p.status != Status::Ok;
+    for (b, xb) in xs.chunks(LANES).enumerate() {
+        let (lpb, scb, blk_bad) = block_f32::<D, K, SCORE, LOGP>(p, xb);
+        bad |= blk_bad;
+        let start = b * LANES;
+        let range = start..start + xb.len();
+        if SCORE {
+            if let Some(out) = sc.get_mut(range.clone()) {
+                // Transpose: lane by lane, the next value of each dimension's column.
+                let mut cols = scb.map(IntoIterator::into_iter);
+                for o in out.iter_mut() {
+                    for (od, col) in o.iter_mut().zip(cols.iter_mut()) {
+                        if let Some(v) = col.next() {
+                            *od = v;
                         }
                     }
                 }
             }
-            if LOGP {
-                if let Some(out) = lp.get_mut(range) {
-                    for (o, &v) in out.iter_mut().zip(lpb.iter()) {
-                        *o = v;
-                    }
+        }
+        if LOGP {
+            if let Some(out) = lp.get_mut(range) {
+                for (o, &v) in out.iter_mut().zip(lpb.iter()) {
+                    *o = v;
                 }
             }
         }
-        Status::from_saturated(bad)
     }
+    Status::from_saturated(bad)
 }
 
 #[cfg(test)]

@@ -17,16 +17,35 @@
 
 use core::fmt::Debug;
 
-use crate::scalar::{Real, SatI32F32};
+use super::SatI32F32;
+use crate::Real;
 
-/// Operations of a wide type (see the module documentation).
+/// Operations of a wide type: the type in which each mixture component's log-likelihood
+/// is formed and rounded once to the working type ([`WideReal::narrow`]):
+///
+/// | working type | wide type | relative precision of `a_j` |
+/// |---|---|---|
+/// | `f32` | `f64` | 2^-52 |
+/// | `f64` | [`DoubleF64`] (double-double, Dekker's algorithms, no FMA needed) | about 2^-104 |
+/// | `SatI32F32` | `SatI32F32` (already 8 to 16 bits beyond the fixed scalars) | 2^-32 absolute |
+///
+/// Every name is prefixed `wide_` (or is `widen`/`narrow`/`inv_variance`): `f64` is both a
+/// [`Real`] and the wide type of `f32`, and the two sets of operations must not collide.
+///
+/// # Examples
+/// ```
+/// use tinyscore::num::{DoubleF64, WideReal};
+/// let a = DoubleF64::widen(1.0 + f64::EPSILON);
+/// let p = a.wide_mul(a); // (1 + e)^2 = 1 + 2e + e^2, all kept
+/// assert_eq!((p.hi, p.lo), (1.0 + 2.0 * f64::EPSILON, f64::EPSILON * f64::EPSILON));
+/// ```
 pub trait WideReal: Copy + Debug + Default {
     /// The working type this widens.
     type Narrow: Real;
     /// 0.
-    const ZERO: Self;
+    const WIDE_ZERO: Self;
     /// Round an `f64` parameter to this type; the flag is set if it did not fit.
-    fn from_f64(v: f64) -> (Self, bool);
+    fn wide_from_f64(v: f64) -> (Self, bool);
     /// `1 / (std^2 + sigma^2 t)` to this type's precision; the flag is set if it did not fit.
     fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool);
     /// Exact widening.
@@ -34,27 +53,27 @@ pub trait WideReal: Copy + Debug + Default {
     /// Round to the working type.
     fn narrow(self) -> Self::Narrow;
     /// `self + rhs`
-    fn add(self, rhs: Self) -> Self;
+    fn wide_add(self, rhs: Self) -> Self;
     /// `self - rhs`
-    fn sub(self, rhs: Self) -> Self;
+    fn wide_sub(self, rhs: Self) -> Self;
     /// `self * rhs`
-    fn mul(self, rhs: Self) -> Self;
+    fn wide_mul(self, rhs: Self) -> Self;
     /// `self / 2`
-    fn half(self) -> Self;
+    fn wide_half(self) -> Self;
     /// `self > rhs`
-    fn gt(self, rhs: Self) -> bool;
+    fn wide_gt(self, rhs: Self) -> bool;
     /// Saturated (fixed) or not finite (floats).
-    fn is_limit(self) -> bool;
+    fn wide_is_limit(self) -> bool;
 }
 
 impl WideReal for SatI32F32 {
     type Narrow = SatI32F32;
-    const ZERO: Self = SatI32F32(0);
-    fn from_f64(v: f64) -> (Self, bool) {
-        <SatI32F32 as Real>::from_f64(v)
+    const WIDE_ZERO: Self = SatI32F32(0);
+    fn wide_from_f64(v: f64) -> (Self, bool) {
+        SatI32F32::from_f64_saturating(v)
     }
     fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool) {
-        <SatI32F32 as Real>::from_f64(1.0 / (std * std + sigma * sigma * t))
+        SatI32F32::from_f64_saturating(1.0 / (std * std + sigma * sigma * t))
     }
     #[inline]
     fn widen(n: Self) -> Self {
@@ -65,35 +84,35 @@ impl WideReal for SatI32F32 {
         self
     }
     #[inline]
-    fn add(self, rhs: Self) -> Self {
+    fn wide_add(self, rhs: Self) -> Self {
         self + rhs
     }
     #[inline]
-    fn sub(self, rhs: Self) -> Self {
+    fn wide_sub(self, rhs: Self) -> Self {
         self - rhs
     }
     #[inline]
-    fn mul(self, rhs: Self) -> Self {
+    fn wide_mul(self, rhs: Self) -> Self {
         self * rhs
     }
     #[inline]
-    fn half(self) -> Self {
-        Real::half(self)
+    fn wide_half(self) -> Self {
+        self.half()
     }
     #[inline]
-    fn gt(self, rhs: Self) -> bool {
+    fn wide_gt(self, rhs: Self) -> bool {
         self > rhs
     }
     #[inline]
-    fn is_limit(self) -> bool {
-        Real::is_limit(self)
+    fn wide_is_limit(self) -> bool {
+        self.is_limit()
     }
 }
 
 impl WideReal for f64 {
     type Narrow = f32;
-    const ZERO: Self = 0.0;
-    fn from_f64(v: f64) -> (Self, bool) {
+    const WIDE_ZERO: Self = 0.0;
+    fn wide_from_f64(v: f64) -> (Self, bool) {
         (v, !v.is_finite())
     }
     fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool) {
@@ -109,27 +128,27 @@ impl WideReal for f64 {
         self as f32
     }
     #[inline]
-    fn add(self, rhs: Self) -> Self {
+    fn wide_add(self, rhs: Self) -> Self {
         self + rhs
     }
     #[inline]
-    fn sub(self, rhs: Self) -> Self {
+    fn wide_sub(self, rhs: Self) -> Self {
         self - rhs
     }
     #[inline]
-    fn mul(self, rhs: Self) -> Self {
+    fn wide_mul(self, rhs: Self) -> Self {
         self * rhs
     }
     #[inline]
-    fn half(self) -> Self {
+    fn wide_half(self) -> Self {
         self * 0.5
     }
     #[inline]
-    fn gt(self, rhs: Self) -> bool {
+    fn wide_gt(self, rhs: Self) -> bool {
         self > rhs
     }
     #[inline]
-    fn is_limit(self) -> bool {
+    fn wide_is_limit(self) -> bool {
         !self.is_finite()
     }
 }
@@ -186,19 +205,19 @@ impl DoubleF64 {
 
 impl WideReal for DoubleF64 {
     type Narrow = f64;
-    const ZERO: Self = DoubleF64 { hi: 0.0, lo: 0.0 };
-    fn from_f64(v: f64) -> (Self, bool) {
+    const WIDE_ZERO: Self = DoubleF64 { hi: 0.0, lo: 0.0 };
+    fn wide_from_f64(v: f64) -> (Self, bool) {
         (DoubleF64 { hi: v, lo: 0.0 }, !v.is_finite())
     }
     fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool) {
         let (s2, s2e) = two_prod(std, std);
         let (g2, g2e) = two_prod(sigma, sigma);
-        let g2t = DoubleF64 { hi: g2, lo: g2e }.mul(DoubleF64 { hi: t, lo: 0.0 });
-        let v = DoubleF64 { hi: s2, lo: s2e }.add(g2t);
+        let g2t = DoubleF64 { hi: g2, lo: g2e }.wide_mul(DoubleF64 { hi: t, lo: 0.0 });
+        let v = DoubleF64 { hi: s2, lo: s2e }.wide_add(g2t);
         // One Newton step from the f64 reciprocal doubles its precision.
         let y0 = 1.0 / v.hi;
-        let residual = DoubleF64 { hi: 1.0, lo: 0.0 }.sub(v.mul(DoubleF64 { hi: y0, lo: 0.0 }));
-        let y = DoubleF64 { hi: y0, lo: 0.0 }.add(DoubleF64 { hi: y0 * residual.hi, lo: 0.0 });
+        let residual = DoubleF64 { hi: 1.0, lo: 0.0 }.wide_sub(v.wide_mul(DoubleF64 { hi: y0, lo: 0.0 }));
+        let y = DoubleF64 { hi: y0, lo: 0.0 }.wide_add(DoubleF64 { hi: y0 * residual.hi, lo: 0.0 });
         (y, !y.hi.is_finite())
     }
     #[inline]
@@ -210,31 +229,31 @@ impl WideReal for DoubleF64 {
         self.hi + self.lo
     }
     #[inline]
-    fn add(self, rhs: Self) -> Self {
+    fn wide_add(self, rhs: Self) -> Self {
         let (s, e) = two_sum(self.hi, rhs.hi);
         let (t, f) = two_sum(self.lo, rhs.lo);
         let (s, e) = quick_two_sum(s, e + t);
         Self::norm(s, e + f)
     }
     #[inline]
-    fn sub(self, rhs: Self) -> Self {
-        self.add(DoubleF64 { hi: -rhs.hi, lo: -rhs.lo })
+    fn wide_sub(self, rhs: Self) -> Self {
+        self.wide_add(DoubleF64 { hi: -rhs.hi, lo: -rhs.lo })
     }
     #[inline]
-    fn mul(self, rhs: Self) -> Self {
+    fn wide_mul(self, rhs: Self) -> Self {
         let (p, e) = two_prod(self.hi, rhs.hi);
         Self::norm(p, e + (self.hi * rhs.lo + self.lo * rhs.hi))
     }
     #[inline]
-    fn half(self) -> Self {
+    fn wide_half(self) -> Self {
         DoubleF64 { hi: self.hi * 0.5, lo: self.lo * 0.5 }
     }
     #[inline]
-    fn gt(self, rhs: Self) -> bool {
+    fn wide_gt(self, rhs: Self) -> bool {
         self.hi > rhs.hi || (self.hi == rhs.hi && self.lo > rhs.lo)
     }
     #[inline]
-    fn is_limit(self) -> bool {
+    fn wide_is_limit(self) -> bool {
         !self.hi.is_finite()
     }
 }
@@ -246,7 +265,7 @@ mod tests {
     #[test]
     fn double_double_products_are_exact() {
         let a = 1.0 + f64::EPSILON;
-        let p = DoubleF64::widen(a).mul(DoubleF64::widen(a));
+        let p = DoubleF64::widen(a).wide_mul(DoubleF64::widen(a));
         // (1 + e)^2 = 1 + 2e + e^2: all three parts kept.
         assert_eq!(p.hi, 1.0 + 2.0 * f64::EPSILON);
         assert_eq!(p.lo, f64::EPSILON * f64::EPSILON);
@@ -257,7 +276,7 @@ mod tests {
         // 1 / 3 to ~2^-104: 3 * y - 1 is below 2^-100.
         let (y, sat) = DoubleF64::inv_variance(1.0, 1.0, 2.0);
         assert!(!sat);
-        let r = DoubleF64::widen(3.0).mul(y).sub(DoubleF64::widen(1.0));
+        let r = DoubleF64::widen(3.0).wide_mul(y).wide_sub(DoubleF64::widen(1.0));
         assert!(r.narrow().abs() < 2f64.powi(-100), "{r:?}");
     }
 }
