@@ -31,7 +31,10 @@
 //! ```
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+// "No panics" enforced, not by convention: indexing, unwrap, expect and panic! are compile
+// errors in the core (tests may use them).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![deny(missing_docs)]
 
 pub mod learned;
 pub mod mixture;

@@ -573,7 +573,10 @@ mod tests {
     }
 
     /// `generate` against the low-level path on one buffer of `n` samples.
-    fn low_level<S: crate::mixture::MixtureScalar, const N: usize>(method: Method, seed: u64) -> ([[S; 2]; N], [[S; 2]; N], Status, Status) {
+    fn low_level<S: crate::mixture::MixtureScalar, const N: usize>(
+        method: Method,
+        seed: u64,
+    ) -> ([[S; 2]; N], [[S; 2]; N], Status, Status) {
         let comps = [
             Component { weight: 0.25, mean: [-1.0, 0.5], std: [0.3, 0.6] },
             Component { weight: 0.75, mean: [1.5, -0.5], std: [0.4, 0.2] },

@@ -59,27 +59,6 @@ impl<R: Read> Read for LineLimit<R> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_line_without_end_is_refused() {
-        let mut r = LineLimit::new(io::repeat(0).take(3 << 20));
-        let e = io::copy(&mut r, &mut io::sink()).unwrap_err();
-        assert!(e.to_string().contains("a line longer than"));
-        let ok = "a\n".repeat(1 << 20);
-        assert_eq!(io::copy(&mut LineLimit::new(ok.as_bytes()), &mut io::sink()).unwrap(), 2 << 20);
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn dev_zero_is_refused() {
-        let e = read_limited(Path::new("/dev/zero"), MAX_MIXTURE_FILE_BYTES, "mixture file").unwrap_err();
-        assert!(e.to_string().contains("larger than 1048576 bytes"), "{e}");
-    }
-}
-
 /// Largest `train --steps`.
 pub const MAX_TRAIN_STEPS: u64 = 10_000_000;
 /// Largest `train --batch`.
@@ -104,4 +83,25 @@ pub fn count_in<T: TryFrom<u64>, const MIN: u64, const MAX: u64>(text: &str) -> 
         return Err(range());
     }
     T::try_from(v).map_err(|_| range())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_without_end_is_refused() {
+        let mut r = LineLimit::new(io::repeat(0).take(3 << 20));
+        let e = io::copy(&mut r, &mut io::sink()).unwrap_err();
+        assert!(e.to_string().contains("a line longer than"));
+        let ok = "a\n".repeat(1 << 20);
+        assert_eq!(io::copy(&mut LineLimit::new(ok.as_bytes()), &mut io::sink()).unwrap(), 2 << 20);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn dev_zero_is_refused() {
+        let e = read_limited(Path::new("/dev/zero"), MAX_MIXTURE_FILE_BYTES, "mixture file").unwrap_err();
+        assert!(e.to_string().contains("larger than 1048576 bytes"), "{e}");
+    }
 }
