@@ -12,16 +12,19 @@ use tinyscore::start::StartGaussian;
 use tinyscore::time_grid::{Spacing, TimeGrid};
 use tinyscore_firmware::exit;
 
-const COMPONENTS: [Component<1>; 2] =
-    [Component { weight: 0.3, mean: [-2.0], std: [0.5] }, Component { weight: 0.7, mean: [1.5], std: [0.4] }];
+/// Checked when the firmware is built: an invalid mixture does not compile.
+const MIXTURE: GaussianMixture<1, 2> = match GaussianMixture::new(
+    1.0,
+    &[Component { weight: 0.3, mean: [-2.0], std: [0.5] }, Component { weight: 0.7, mean: [1.5], std: [0.4] }],
+) {
+    Ok(gm) => gm,
+    Err(_) => panic!("invalid mixture"),
+};
 
 #[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
 #[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
 fn main() -> ! {
-    let gm = match GaussianMixture::<1, 2>::new(1.0, &COMPONENTS) {
-        Ok(gm) => gm,
-        Err(e) => defmt::panic!("mixture: {}", e),
-    };
+    let gm = MIXTURE;
     match gm.prepare::<f32>(0.5) {
         Ok(p) => defmt::println!("score at x = 0, t = 0.5: {}", p.score(&[0.0])),
         Err(e) => defmt::panic!("prepare: {}", e),

@@ -7,8 +7,8 @@ use core::hint::black_box;
 
 use fixed::types::I16F16;
 use rand_core::SeedableRng;
-use tinyscore::mixture::{MixtureScalar, PreparedBatch};
 use tinyscore::mixture::GaussianMixture;
+use tinyscore::mixture::{MixtureScalar, PreparedBatch};
 use tinyscore::sampler::{Method, Sampler, SamplerConfig};
 use tinyscore::score_source::MixtureScore;
 use tinyscore::start::StartGaussian;
@@ -34,7 +34,12 @@ struct RunNames {
 
 /// `SAMPLES` samples with `method` in `T`, 8 geometric steps from `t = 4`.
 #[inline(never)]
-fn sample<T: MixtureScalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1, 4>, method: Method, names: &RunNames) {
+fn sample<T: MixtureScalar + Bits32, S: Sink>(
+    out: &mut S,
+    gm: &GaussianMixture<1, 4>,
+    method: Method,
+    names: &RunNames,
+) {
     let grid = match TimeGrid::new(black_box(4.0), 1e-3, 8, Spacing::Geometric { t_offset: 0.09 }) {
         Ok(g) => g,
         Err(_) => return out.u32(names.status, 2),
