@@ -2,7 +2,7 @@
 # Train s_theta with the defaults of `tinyscore train` on the quality-check mixtures
 # (2 to 4 components, 1 and 2 dimensions, std 0.3 to 0.6, means within 3, sigma = 1) and
 # print the relative Fisher divergence R for the f32 model and the model quantised to
-# i16f16, the training time and the model size. Goal (issue 3): R(f32) <= 0.02 and
+# i16f16, the training time and the model size. Goal: R(f32) <= 0.02 and
 # R(i16f16) <= 1.1 R(f32) + 0.002.
 #
 #   scripts/measure-learned.sh [extra train options, e.g. --seed 1]

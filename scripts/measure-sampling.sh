@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sampling quality (issue 5, item 3): W1 distance to the mixture of `tinyscore sample` with the
+# Sampling quality: W1 distance to the mixture of `tinyscore sample` with the
 # exact score, on three 1-D mixtures of 2, 3 and 4 components with sigma = 2, T = 16,
 # 1000 steps, 100000 samples, for euler-maruyama and pf-ode in f32 and i16f16; plus the
 # uniform-in-t grid for comparison. Prints a Markdown table. Usage:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throughput side by side, in one run on this machine (issue 5, item 6): `tinyscore bench`
+# Throughput side by side, in one run on this machine: `tinyscore bench`
 # (batch log-density + score, f32, 1 thread) against NumPy/SciPy and JAX jit(vmap(value_and_grad))
 # on CPU (bench/peer_bench.py), same problem (bench/README.md), N points, best of R runs.
 # Creates bench/.venv from bench/requirements.txt if it is missing. Prints a Markdown table.

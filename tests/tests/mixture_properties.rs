@@ -100,7 +100,7 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
-    /// The fixed-point domain: |mu| <= 4, 0.25 <= std <= 2, sigma^2 t <= 2.25,
+    /// The accuracy-goal fixed-point domain: |mu| <= 4, 0.25 <= std <= 2, sigma^2 t <= 2.25,
     /// up to 8 components in up to 3 dimensions, points drawn from p(., t): no saturation
     /// and C <= 16 against the 192-bit reference.
     #[test]

@@ -200,7 +200,7 @@ fn met(ok: bool) -> &'static str {
 }
 
 /// The README's tables: images, then instructions per call with one column per target, then
-/// the goals checked against the figures.
+/// the goals checked against the figures.
 fn to_markdown(rows: &[Row]) -> String {
     let mut out = String::new();
     out.push_str("| target | board | image | flash (bytes) | static RAM (bytes) | stack high-water (bytes) | board RAM (bytes) |\n");

@@ -3,7 +3,7 @@
 //!
 //! Three probe sets:
 //! * the built-in default mixture on a grid of `x` across and beyond it, at several `t`;
-//! * `bulk`: random mixtures in the fixed-point domain of the issue (|mu| <= 4,
+//! * `bulk`: random mixtures in the accuracy-goal fixed-point domain (|mu| <= 4,
 //!   0.25 <= std <= 2, sigma^2 t <= 2.25, up to 8 components, up to 3 dimensions), points
 //!   drawn from `p(., t)`;
 //! * `tails`: the same mixtures at `mu_j +- k sd_j(t)`, k in 5, 13, 40, 60, 100.
@@ -79,7 +79,7 @@ pub fn representable(x: f64) -> f64 {
     }
 }
 
-/// A random mixture in the issue's fixed-point domain: `k` components in `d` dimensions,
+/// A random mixture in the accuracy-goal fixed-point domain: `k` components in `d` dimensions,
 /// |mu| <= 4, 0.25 <= std <= 2, 0.5 <= sigma <= 1.5.
 pub fn random_spec<R: Rng>(rng: &mut R, k: usize, d: usize) -> MixtureSpec {
     let raw: Vec<f64> = (0..k).map(|_| rng.random_range(0.5..1.5)).collect();
