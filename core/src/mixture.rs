@@ -382,15 +382,16 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
         let mut inv_var = [[Wide::<S>::WIDE_ZERO; D]; K];
         let mut saturated = false;
         let rows = log_norm.iter_mut().zip(mean.iter_mut().zip(inv_var.iter_mut()));
-        let exact_rows = exact.log_norm.iter().zip(exact.mean.iter());
-        for ((c, (&ln, mean_exact)), (log_norm, (mean, inv_var))) in self.components().iter().zip(exact_rows).zip(rows)
+        let exact_rows = exact.log_norm.iter().zip(exact.mean.iter().zip(exact.var.iter()));
+        for ((c, (&ln, (mean_exact, var_exact))), (log_norm, (mean, inv_var))) in
+            self.components().iter().zip(exact_rows).zip(rows)
         {
-            // The wide reciprocal is formed from std, sigma and t (the double-double one
-            // keeps the bits that `1 / v` in f64 rounds away).
-            let wide_rows = mean_exact.iter().zip(c.std.iter()).zip(mean.iter_mut().zip(inv_var.iter_mut()));
-            for ((&mu, &std), (m, iv)) in wide_rows {
+            // The wide reciprocal of the variance (the double-double one recomputes it from
+            // std, sigma and t, keeping the bits that `1 / v` in f64 rounds away).
+            let exact_dims = mean_exact.iter().zip(var_exact.iter()).zip(c.std.iter());
+            for (((&mu, &var), &std), (m, iv)) in exact_dims.zip(mean.iter_mut().zip(inv_var.iter_mut())) {
                 let (mw, s1) = Wide::<S>::wide_from_f64(mu);
-                let (ivw, s2) = Wide::<S>::inv_variance(std, self.sigma, t);
+                let (ivw, s2) = Wide::<S>::inv_variance(var, std, self.sigma, t);
                 *m = mw;
                 *iv = ivw;
                 saturated |= s1 | s2;
@@ -401,11 +402,14 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
             len += 1;
         }
         // A mixture whose constants saturate goes to the general evaluation, which flags it.
-        let fast = if saturated {
-            S::FastScore::<D, K>::build(&TimeConstants { len: 0, ..*exact })
+        let disabled;
+        let kernel_constants = if saturated {
+            disabled = TimeConstants { len: 0, ..*exact };
+            &disabled
         } else {
-            S::FastScore::<D, K>::build(exact)
+            exact
         };
+        let fast = S::FastScore::<D, K>::build(kernel_constants);
         PreparedMixture { len, log_norm, mean, inv_var, status: Status::from_saturated(saturated), fast }
     }
 }

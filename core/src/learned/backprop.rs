@@ -32,15 +32,13 @@ impl<F: Float, const D: usize, const H: usize, const L: usize> ScoreMlp<F, D, H,
             sq = sq + e * e;
             *g = weight * e * tc.inv_n;
         }
-        Dense::backward(tr.last_hidden(), &g_o, &mut grad.output);
-        let mut g_h = p.output.input_gradient(&g_o);
+        let mut g_h = p.output.backward_through(tr.last_hidden(), &g_o, &mut grad.output);
         // Hidden-to-hidden layers, last first; the input of layer l is h_{l-1} (h_0 for the first).
         let inputs = tr.hs.iter().rev().skip(1).chain(core::iter::once(&tr.h0));
         let layers = p.hidden.iter().rev().zip(grad.hidden.iter_mut().rev()).zip(tr.hs.iter().rev());
         for (((layer, g_layer), out), input) in layers.zip(inputs) {
             let g_a = activation_grad(out, &g_h);
-            Dense::backward(input, &g_a, g_layer);
-            g_h = layer.input_gradient(&g_a);
+            g_h = layer.backward_through(input, &g_a, g_layer);
         }
         // First layer: both input blocks.
         let g_a = activation_grad(&tr.h0, &g_h);

@@ -47,7 +47,10 @@ pub trait WideReal: Copy + Debug + Default {
     /// Round an `f64` parameter to this type; the flag is set if it did not fit.
     fn wide_from_f64(v: f64) -> (Self, bool);
     /// `1 / (std^2 + sigma^2 t)` to this type's precision; the flag is set if it did not fit.
-    fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool);
+    /// `var` is that variance rounded to `f64` (`std * std + sigma * sigma * t`), which the
+    /// `f64` and Q32.32 forms divide by directly; the double-double form recomputes it from
+    /// `std`, `sigma` and `t` to keep the bits the `f64` rounding loses.
+    fn inv_variance(var: f64, std: f64, sigma: f64, t: f64) -> (Self, bool);
     /// Exact widening.
     fn widen(n: Self::Narrow) -> Self;
     /// Round to the working type.
@@ -72,8 +75,8 @@ impl WideReal for SatI32F32 {
     fn wide_from_f64(v: f64) -> (Self, bool) {
         SatI32F32::from_f64_saturating(v)
     }
-    fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool) {
-        SatI32F32::from_f64_saturating(1.0 / (std * std + sigma * sigma * t))
+    fn inv_variance(var: f64, _: f64, _: f64, _: f64) -> (Self, bool) {
+        SatI32F32::from_f64_saturating(1.0 / var)
     }
     #[inline]
     fn widen(n: Self) -> Self {
@@ -115,8 +118,8 @@ impl WideReal for f64 {
     fn wide_from_f64(v: f64) -> (Self, bool) {
         (v, !v.is_finite())
     }
-    fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool) {
-        let r = 1.0 / (std * std + sigma * sigma * t);
+    fn inv_variance(var: f64, _: f64, _: f64, _: f64) -> (Self, bool) {
+        let r = 1.0 / var;
         (r, !r.is_finite())
     }
     #[inline]
@@ -209,7 +212,7 @@ impl WideReal for DoubleF64 {
     fn wide_from_f64(v: f64) -> (Self, bool) {
         (DoubleF64 { hi: v, lo: 0.0 }, !v.is_finite())
     }
-    fn inv_variance(std: f64, sigma: f64, t: f64) -> (Self, bool) {
+    fn inv_variance(_: f64, std: f64, sigma: f64, t: f64) -> (Self, bool) {
         let (s2, s2e) = two_prod(std, std);
         let (g2, g2e) = two_prod(sigma, sigma);
         let g2t = DoubleF64 { hi: g2, lo: g2e }.wide_mul(DoubleF64 { hi: t, lo: 0.0 });
@@ -274,7 +277,7 @@ mod tests {
     #[test]
     fn double_double_inverse_variance() {
         // 1 / 3 to ~2^-104: 3 * y - 1 is below 2^-100.
-        let (y, sat) = DoubleF64::inv_variance(1.0, 1.0, 2.0);
+        let (y, sat) = DoubleF64::inv_variance(3.0, 1.0, 1.0, 2.0);
         assert!(!sat);
         let r = DoubleF64::widen(3.0).wide_mul(y).wide_sub(DoubleF64::widen(1.0));
         assert!(r.narrow().abs() < 2f64.powi(-100), "{r:?}");
