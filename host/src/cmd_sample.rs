@@ -183,7 +183,7 @@ pub fn default_grid<const D: usize, const K: usize>(
     cfg: &SampleConfig,
 ) -> Result<TimeGrid> {
     let s2 = gm.sigma() * gm.sigma();
-    if !(s2 >= f64::MIN_POSITIVE) {
+    if s2.is_nan() || s2 < f64::MIN_POSITIVE {
         bail!(
             "sigma = {}: sampling needs a diffusion, sigma^2 a positive normal number (sigma >= 1.5e-154)",
             variance::num(gm.sigma())

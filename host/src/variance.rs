@@ -108,7 +108,7 @@ pub fn check(spec: &MixtureSpec, what: &str, t_max: f64, t_max_flag: &str, range
         );
     }
     let v = largest + s2 * t_max;
-    if !(v <= hi) {
+    if v.is_nan() || v > hi {
         bail!(
             "{t_max_flag} {}: at t = {} the variance std^2 + sigma^2 t (sigma = {} in {what}) \
              reaches {}, above {max:e}, the range of {why}; {t_max_flag} must be at most {}",
@@ -128,7 +128,7 @@ pub fn check(spec: &MixtureSpec, what: &str, t_max: f64, t_max_flag: &str, range
 /// `what: sigma = ...` naming the smallest sigma that works.
 pub fn check_diffusion(spec: &MixtureSpec, what: &str) -> Result<()> {
     let sigma = spec.sigma;
-    if !(sigma * sigma >= f64::MIN_POSITIVE) {
+    if (sigma * sigma).is_nan() || sigma * sigma < f64::MIN_POSITIVE {
         bail!(
             "{what}: sigma = {}: sampling needs a diffusion, and sigma^2 {}, not a positive normal number; \
              sigma must be at least 1.5e-154",
