@@ -28,7 +28,7 @@ use crate::learned::model_io::{self, to_scalar, AnyModel, Model};
 use crate::mixture_file::MixtureSpec;
 use crate::numfmt::format_scalar;
 use crate::wasserstein::Mixture1d;
-use crate::{mixture_file, output, sample_plot, with_mixture, with_scalar};
+use crate::{mixture_file, output, sample_plot, variance, with_mixture, with_scalar};
 
 /// The sampler, as named on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -183,12 +183,25 @@ pub fn default_grid<const D: usize, const K: usize>(
     cfg: &SampleConfig,
 ) -> Result<TimeGrid> {
     let s2 = gm.sigma() * gm.sigma();
-    if s2.is_nan() || s2 <= 0.0 {
-        bail!("sigma = {}: sampling needs a diffusion, sigma > 0", gm.sigma());
+    if s2.is_nan() || s2 < f64::MIN_POSITIVE {
+        bail!(
+            "sigma = {}: sampling needs a diffusion, sigma^2 a positive normal number (sigma >= 1.5e-154)",
+            variance::num(gm.sigma())
+        );
     }
     let min_var = gm.components().iter().flat_map(|c| c.std.iter()).map(|s| s * s).fold(f64::INFINITY, f64::min);
     let t_offset = cfg.t_offset.unwrap_or(min_var / s2);
     let t_min = cfg.t_min.unwrap_or(min_var / s2 / 1000.0);
+    if cfg.t_min.is_none() && !(t_min.is_normal() && t_min < cfg.t_max) {
+        bail!(
+            "the default --t-min, the smallest variance std^2 = {} over 1000 sigma^2 (sigma = {}), is {}, \
+             not a positive normal number below --t-max {}: give --t-min",
+            variance::num(min_var),
+            variance::num(gm.sigma()),
+            variance::num(t_min),
+            variance::num(cfg.t_max)
+        );
+    }
     let spacing = match cfg.grid {
         GridKind::Geometric => Spacing::Geometric { t_offset },
         GridKind::Uniform => Spacing::Uniform,
@@ -359,6 +372,9 @@ pub fn run(args: &SampleArgs) -> Result<()> {
     if args.config.count == 0 {
         bail!("--count: must be at least 1");
     }
+    variance::check_diffusion(&spec, &args.mixture.display().to_string())?;
+    let range = variance::range_for(args.config.scalar, args.model.is_some());
+    variance::check(&spec, &args.mixture.display().to_string(), args.config.t_max, "--t-max", range)?;
     let plot_path = args.plot.clone().unwrap_or_else(|| match &args.output {
         Some(p) => p.with_extension("svg"),
         None => PathBuf::from("samples.svg"),

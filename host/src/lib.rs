@@ -19,4 +19,5 @@ pub mod points;
 pub mod reference;
 pub mod report;
 pub mod sample_plot;
+pub mod variance;
 pub mod wasserstein;

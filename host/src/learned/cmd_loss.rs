@@ -22,7 +22,7 @@ use super::quadrature::{dsm_constant, j_naive, QuadNodes};
 use super::{TargetKind, WeightingKind};
 use crate::dims::AnyMixture;
 use crate::eval::ScalarKind;
-use crate::{mixture_file, output, with_scalar};
+use crate::{mixture_file, output, variance, with_scalar};
 
 /// Settings of the command.
 #[derive(Clone, Debug, clap::Args)]
@@ -188,7 +188,8 @@ pub fn run(opts: &LossOptions) -> Result<LossResult> {
     if opts.samples < 2 {
         bail!("--samples {}: at least 2 are needed for a standard error", opts.samples);
     }
-    let (_spec, any) = mixture_file::load(&opts.mixture)?;
+    let (spec, any) = mixture_file::load(&opts.mixture)?;
+    variance::check(&spec, &opts.mixture.display().to_string(), opts.t_max, "--t-max", variance::MODEL)?;
     let loaded = model_io::load(&opts.model)?;
     let r = compute_any(&any, &loaded.model, opts, &opts.model.display().to_string())?;
     output::write_atomically(None, &text(&r, opts))?;

@@ -22,7 +22,7 @@ use super::measure::{relative_fisher, Fisher};
 use super::model_io::{encode, precond_for, Model};
 use super::WeightingKind;
 use crate::report::plots::{line_plot, Series};
-use crate::{mixture_file, output, with_mixture};
+use crate::{mixture_file, output, variance, with_mixture};
 
 /// Settings of a training run.
 #[derive(Clone, Debug, clap::Args)]
@@ -284,7 +284,8 @@ pub fn summary_text(s: &TrainSummary) -> String {
 /// Run the command.
 pub fn run(opts: &TrainOptions) -> Result<TrainSummary> {
     check(opts)?;
-    let (_spec, any) = mixture_file::load(&opts.mixture)?;
+    let (spec, any) = mixture_file::load(&opts.mixture)?;
+    variance::check(&spec, &opts.mixture.display().to_string(), opts.t_max, "--t-max", variance::MODEL)?;
     let s = with_mixture!(&any, gm => train(gm, opts))?;
     write_outputs(opts, &s)?;
     let (lp, bp) = plot_paths(&opts.out);
