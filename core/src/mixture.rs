@@ -418,7 +418,16 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
             S::FastScore::<D, K>::build(exact)
         };
         let fallback = S::Fallback::<D, K>::build(self, exact, t);
-        PreparedMixture { len, log_norm, mean, inv_var, status: Status::from_saturated(saturated), fast, extreme, fallback }
+        PreparedMixture {
+            len,
+            log_norm,
+            mean,
+            inv_var,
+            status: Status::from_saturated(saturated),
+            fast,
+            extreme,
+            fallback,
+        }
     }
 }
 

@@ -21,7 +21,7 @@ pub(crate) fn ordinary_variance(std: f64, sigma: f64, t: f64) -> Option<f64> {
 pub(crate) fn scaled_variance(std: f64, sigma: f64, t: f64) -> ScaledDoubleF64 {
     let s = ScaledDoubleF64::from_f64(std);
     let g = ScaledDoubleF64::from_f64(sigma);
-    s.mul(s).add(g.mul(g).mul(ScaledDoubleF64::from_f64(t)))
+    s * s + g * g * ScaledDoubleF64::from_f64(t)
 }
 
 /// A mixture's constants at one time `t`, exact (`f64`): what [`GaussianMixture::prepare`]

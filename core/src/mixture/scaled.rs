@@ -113,11 +113,11 @@ impl<S: ClampFloat, const D: usize, const K: usize> Fallback<S, D, K> for Scaled
         for ((&ln, (mean, std)), (aj, zj)) in params.zip(a.iter_mut().zip(z.iter_mut())).take(self.len) {
             let mut q = ScaledDoubleF64::ZERO;
             for (((&xd, &mu), &sd), zd) in xs.iter().zip(mean.iter()).zip(std.iter()).zip(zj.iter_mut()) {
-                let diff = xd.sub(ScaledDoubleF64::from_f64(mu));
-                *zd = diff.div(scaled_variance(sd, self.sigma, self.t));
-                q = q.add(diff.mul(*zd));
+                let diff = xd - ScaledDoubleF64::from_f64(mu);
+                *zd = diff / scaled_variance(sd, self.sigma, self.t);
+                q = q + diff * *zd;
             }
-            *aj = ScaledDoubleF64::from_f64(ln).sub(q.half());
+            *aj = ScaledDoubleF64::from_f64(ln) - q.half();
             m = Some(match m {
                 Some(mv) if !aj.gt(mv) => mv,
                 _ => *aj,
@@ -128,13 +128,13 @@ impl<S: ClampFloat, const D: usize, const K: usize> Fallback<S, D, K> for Scaled
         let mut acc = [ScaledDoubleF64::ZERO; D];
         for (aj, zj) in a.iter().zip(z.iter()).take(self.len) {
             // exp(-inf) = 0: a component far below the largest weighs nothing.
-            let e = libm::exp(aj.sub(m).to_f64());
+            let e = libm::exp((*aj - m).to_f64());
             if e > 0.0 {
                 sum += e;
                 if SCORE {
                     let es = ScaledDoubleF64::from_f64(e);
                     for (ad, zd) in acc.iter_mut().zip(zj.iter()) {
-                        *ad = ad.add(zd.mul(es));
+                        *ad = *ad + *zd * es;
                     }
                 }
             }
@@ -144,14 +144,14 @@ impl<S: ClampFloat, const D: usize, const K: usize> Fallback<S, D, K> for Scaled
         if SCORE {
             let total = ScaledDoubleF64::from_f64(sum);
             for (sd, ad) in score.iter_mut().zip(acc.iter()) {
-                let (v, c) = S::clamp_from_f64(ad.div(total).neg().to_f64());
+                let (v, c) = S::clamp_from_f64((-(*ad / total)).to_f64());
                 *sd = v;
                 clamped |= c;
             }
         }
         let mut log_density = S::default();
         if LOGP {
-            let (v, c) = S::clamp_from_f64(m.add(ScaledDoubleF64::from_f64(libm::log(sum))).to_f64());
+            let (v, c) = S::clamp_from_f64((m + ScaledDoubleF64::from_f64(libm::log(sum))).to_f64());
             log_density = v;
             clamped |= c;
         }
