@@ -139,7 +139,8 @@ impl<S: ClampFloat, const D: usize, const K: usize> Fallback<S, D, K> for Scaled
                 }
             }
         }
-        let mut clamped = false;
+        // A non-finite point (outside the promise) has no true value: flagged.
+        let mut clamped = sum == 0.0 || !x.iter().all(|v| v.to_f64().is_finite());
         let mut score = [S::default(); D];
         if SCORE {
             let total = ScaledDoubleF64::from_f64(sum);
