@@ -6,7 +6,7 @@
 //! and closed forms for the cases of the README's example mixture.
 
 use proptest::prelude::*;
-use tinyscore::mixture::{Component, GaussianMixture, MixtureScalar};
+use tinyscore::mixture::{Component, GaussianMixture, MixtureScalar, PreparedBatch};
 use tinyscore::{Scalar, Status};
 use tinyscore_host::mixture_file::{ComponentSpec, MixtureSpec};
 use tinyscore_host::reference::{Reference, ReferenceValue};
@@ -183,6 +183,11 @@ fn check<S: MixtureScalar, const D: usize>(
     let finite = |v: S| v.to_f64().is_finite();
     prop_assert!(finite(e.log_density) && e.score.iter().all(|&v| finite(v)), "{} evaluate {e:?}", S::NAME);
     prop_assert!(finite(l) && s.iter().all(|&v| finite(v)), "{} {s:?} {l:?}", S::NAME);
+    // The batch API (the vectorised kernel for f32): finite too.
+    let pb = PreparedBatch::<S, D, 3>::new(gm, t).unwrap();
+    let (mut lpb, mut scb) = ([S::default()], [[S::default(); D]]);
+    let st_b = pb.evaluate_batch(core::slice::from_ref(x), &mut lpb, &mut scb);
+    prop_assert!(finite(lpb[0]) && scb[0].iter().all(|&v| finite(v)), "{} batch {lpb:?} {scb:?}", S::NAME);
     let u = S::UNIT_ROUNDOFF;
     // The README's bounds, C = 6 (tails).
     let c = 6.0;
@@ -197,6 +202,7 @@ fn check<S: MixtureScalar, const D: usize>(
     prop_assert!(st_s.is_ok() || score_out, "{}: score flagged, reference {r:?}, got {s:?}", S::NAME);
     prop_assert!(st_l.is_ok() || logp_out, "{}: log p flagged, reference {r:?}, got {l:?}", S::NAME);
     prop_assert!(e.status.is_ok() || score_out || logp_out, "{}: flagged, reference {r:?}, got {e:?}", S::NAME);
+    prop_assert!(st_b.is_ok() || score_out || logp_out, "{}: batch flagged, reference {r:?}", S::NAME);
     for ((sd, (ed, rd)), scale) in s.iter().zip(e.score.iter().zip(r.score.iter())).zip(r.score_scale.iter()) {
         // The softmax weights carry the log_norm rounding too (see the log p bound below).
         let bound = c * u * (1.0 + scale) * (1.0 + ln_scale(gm, t));
