@@ -52,6 +52,7 @@ pub mod fast;
 pub mod fast_f32;
 pub mod fast_q16;
 mod mixture_scalar;
+pub mod scaled;
 
 use core::fmt;
 
@@ -59,7 +60,9 @@ pub use self::batch::PreparedBatch;
 pub use self::constants::TimeConstants;
 pub use self::mixture_scalar::MixtureScalar;
 
+use self::constants::ordinary_variance;
 use self::fast::FastScore;
+use self::scaled::Fallback;
 use crate::num::WideReal;
 use crate::{Real, Scalar, Status};
 
@@ -315,8 +318,12 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
         }
     }
 
-    /// The variances of component `c` at time `t`, per dimension: `v_d = std_d^2 + sigma^2 t`.
+    /// The variances of component `c` at time `t`, per dimension: `v_d = std_d^2 + sigma^2 t`
+    /// (in `f64`: `inf` or 0 where it overflows or underflows; `std_d^2` at `t = 0`).
     pub fn variances(&self, c: &Component<D>, t: f64) -> [f64; D] {
+        if t == 0.0 {
+            return c.std.map(|s| s * s);
+        }
         c.std.map(|s| s * s + self.sigma * self.sigma * t)
     }
 
@@ -381,6 +388,7 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
         let mut mean = [[Wide::<S>::WIDE_ZERO; D]; K];
         let mut inv_var = [[Wide::<S>::WIDE_ZERO; D]; K];
         let mut saturated = false;
+        let mut extreme = false;
         let rows = log_norm.iter_mut().zip(mean.iter_mut().zip(inv_var.iter_mut()));
         let exact_rows = exact.log_norm.iter().zip(exact.mean.iter().zip(exact.var.iter()));
         for ((c, (&ln, (mean_exact, var_exact))), (log_norm, (mean, inv_var))) in
@@ -395,22 +403,35 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
                 *m = mw;
                 *iv = ivw;
                 saturated |= s1 | s2;
+                extreme |= ordinary_variance(std, self.sigma, t).is_none();
             }
             let (lw, s3) = Wide::<S>::wide_from_f64(ln);
             *log_norm = lw;
             saturated |= s3;
             len += 1;
         }
+        // Extreme parameters (floats): every point goes to the scaled evaluation.
+        let extreme = S::Fallback::<D, K>::AVAILABLE && (extreme || saturated);
         // A mixture whose constants saturate goes to the general evaluation, which flags it.
         let disabled;
-        let kernel_constants = if saturated {
+        let kernel_constants = if saturated || extreme {
             disabled = TimeConstants { len: 0, ..*exact };
             &disabled
         } else {
             exact
         };
         let fast = S::FastScore::<D, K>::build(kernel_constants);
-        PreparedMixture { len, log_norm, mean, inv_var, status: Status::from_saturated(saturated), fast }
+        let fallback = S::Fallback::<D, K>::build(self, exact, t);
+        PreparedMixture {
+            len,
+            log_norm,
+            mean,
+            inv_var,
+            status: Status::from_saturated(saturated),
+            fast,
+            extreme,
+            fallback,
+        }
     }
 }
 
@@ -448,6 +469,10 @@ pub struct PreparedMixture<S: MixtureScalar, const D: usize, const K: usize> {
     status: Status,
     /// The type's fast score kernel, tried first by [`PreparedMixture::score`].
     fast: S::FastScore<D, K>,
+    /// The parameters are extreme: the scaled evaluation answers every point.
+    extreme: bool,
+    /// The scaled evaluation ([`scaled`]), for extreme parameters and points.
+    fallback: S::Fallback<D, K>,
 }
 
 /// The log-density and the score at one point.
@@ -504,6 +529,11 @@ impl<S: MixtureScalar, const D: usize, const K: usize> PreparedMixture<S, D, K> 
 
     #[inline]
     fn run<const SCORE: bool, const LOGP: bool>(&self, x: &[S; D]) -> Evaluation<S, D> {
+        if self.extreme {
+            if let Some(e) = self.fallback.evaluate::<SCORE, LOGP>(x) {
+                return e;
+            }
+        }
         let xw = x.map(|v| Wide::<S>::widen(v.to_work()));
         let mut a = [Wide::<S>::WIDE_ZERO; K];
         let mut z = [[S::Work::ZERO; D]; K];
@@ -558,6 +588,13 @@ impl<S: MixtureScalar, const D: usize, const K: usize> PreparedMixture<S, D, K> 
             let (v, st) = S::from_work(m.wide_add(Wide::<S>::widen(sum.ln())).narrow());
             log_density = v;
             status = status.and(st);
+        }
+        if !status.is_ok() {
+            // A value left the range (or an intermediate did): the scaled evaluation
+            // (floats) gives the true values, clamped and flagged only if out of range.
+            if let Some(e) = self.fallback.evaluate::<SCORE, LOGP>(x) {
+                return e;
+            }
         }
         Evaluation { log_density, score, status }
     }

@@ -28,7 +28,9 @@
 //! identical to [`PreparedMixture::evaluate`](crate::mixture::PreparedMixture::evaluate).
 //!
 //! Every function evaluates `min(xs.len(), out.len())` points, never panics, and returns
-//! [`Status::Saturated`] if any point's result saturated (for `f32`: was not finite).
+//! [`Status::Saturated`] if any point's result saturated (was clamped to the type's range).
+//! For `f32`, a block in which a value left the range is evaluated again point by point
+//! with the scalar path, so every result is finite, as there.
 
 use super::{Evaluation, GaussianMixture, MixtureError, MixtureScalar, PreparedMixture, TimeConstants};
 use crate::num::{exp_f32, ln_f64};
@@ -228,10 +230,9 @@ pub(super) fn kernel_f32<const D: usize, const K: usize, const SCORE: bool, cons
     lp: &mut [f32],
     sc: &mut [[f32; D]],
 ) -> Status {
-    let mut bad = p.status != Status::Ok;
+    let mut bad = false;
     for (b, xb) in xs.chunks(LANES).enumerate() {
         let (lpb, scb, blk_bad) = block_f32::<D, K, SCORE, LOGP>(p, xb);
-        bad |= blk_bad;
         let start = b * LANES;
         let range = start..start + xb.len();
         if SCORE {
@@ -248,11 +249,25 @@ pub(super) fn kernel_f32<const D: usize, const K: usize, const SCORE: bool, cons
             }
         }
         if LOGP {
-            if let Some(out) = lp.get_mut(range) {
+            if let Some(out) = lp.get_mut(range.clone()) {
                 for (o, &v) in out.iter_mut().zip(lpb.iter()) {
                     *o = v;
                 }
             }
+        }
+        if blk_bad || p.status != Status::Ok {
+            // A value (or a constant) left the range: the scalar path answers this block,
+            // clamped and flagged only where a true value is out of range (rare: the
+            // ordinary blocks never come here).
+            let lpo: &mut [f32] = match lp.get_mut(range.clone()) {
+                Some(o) if LOGP => o,
+                _ => &mut [],
+            };
+            let sco: &mut [[f32; D]] = match sc.get_mut(range) {
+                Some(o) if SCORE => o,
+                _ => &mut [],
+            };
+            bad |= !pointwise::<f32, D, K, SCORE, LOGP>(p.scalar(), xb, lpo, sco).is_ok();
         }
     }
     Status::from_saturated(bad)

@@ -1,7 +1,28 @@
 //! The exact (`f64`) per-`t` constants of a mixture: the one place they are derived.
 
 use super::{GaussianMixture, MixtureError};
-use crate::num::LN_2PI;
+use crate::num::{ScaledDoubleF64, LN_2PI};
+
+/// Above this a variance's reciprocal is no longer a normal `f64`.
+const MAX_ORDINARY_VARIANCE: f64 = 8.988_465_674_311_579e307; // 2^1023 / 2
+
+/// `std^2 + sigma^2 t` when `f64` arithmetic forms it to full relative precision (a
+/// normal number whose reciprocal is normal too); `None` where it overflows, underflows or
+/// `sigma^2` lost its precision: the parameters are then extreme and the evaluation works
+/// in [`ScaledDoubleF64`].
+pub(crate) fn ordinary_variance(std: f64, sigma: f64, t: f64) -> Option<f64> {
+    let g2 = sigma * sigma;
+    let v = if t == 0.0 { std * std } else { std * std + g2 * t };
+    let g2_exact = t == 0.0 || sigma == 0.0 || (g2.is_finite() && g2 >= f64::MIN_POSITIVE);
+    (g2_exact && v.is_finite() && (f64::MIN_POSITIVE..=MAX_ORDINARY_VARIANCE).contains(&v)).then_some(v)
+}
+
+/// `std^2 + sigma^2 t` for any finite parameters, to about 2^-104 relative.
+pub(crate) fn scaled_variance(std: f64, sigma: f64, t: f64) -> ScaledDoubleF64 {
+    let s = ScaledDoubleF64::from_f64(std);
+    let g = ScaledDoubleF64::from_f64(sigma);
+    s * s + g * g * ScaledDoubleF64::from_f64(t)
+}
 
 /// A mixture's constants at one time `t`, exact (`f64`): what [`GaussianMixture::prepare`]
 /// rounds to the working type, what the fast kernels ([`super::fast`]) derive their tables
@@ -22,11 +43,13 @@ pub struct TimeConstants<const D: usize, const K: usize> {
     /// Number of components; the fast kernels are given 0 when the general evaluation must
     /// answer everywhere (a constant did not fit the scalar type): they are then disabled.
     pub len: usize,
-    /// `log_norm_j = ln w_j - 1/2 sum_d (ln 2pi + ln v_jd)`.
+    /// `log_norm_j = ln w_j - 1/2 sum_d (ln 2pi + ln v_jd)`: finite for every valid mixture
+    /// and time (formed from the exact `v_jd` where `var` overflows or underflows).
     pub log_norm: [f64; K],
     /// `mu_jd`.
     pub mean: [[f64; D]; K],
-    /// `v_jd = std_jd^2 + sigma^2 t`.
+    /// `v_jd = std_jd^2 + sigma^2 t` in `f64`: `inf`, 0 or inexact for extreme parameters
+    /// (beyond about 1e154 or below 1e-154).
     pub var: [[f64; D]; K],
 }
 
@@ -42,8 +65,12 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
         for (comp, (log_norm, (mean, var))) in self.components().iter().zip(rows) {
             let mut ln = libm::log(comp.weight);
             *var = self.variances(comp, t);
-            for &vd in var.iter() {
-                ln -= 0.5 * (LN_2PI + libm::log(vd));
+            for (&vd, &std) in var.iter().zip(comp.std.iter()) {
+                let ln_v = match ordinary_variance(std, self.sigma(), t) {
+                    Some(_) => libm::log(vd),
+                    None => scaled_variance(std, self.sigma(), t).ln(),
+                };
+                ln -= 0.5 * (LN_2PI + ln_v);
             }
             *mean = comp.mean;
             *log_norm = ln;

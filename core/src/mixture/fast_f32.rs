@@ -67,7 +67,8 @@ impl<const D: usize, const K: usize> FastScore<f32, D, K> for FastScoreF32<D, K>
                 *hi = mu as f32;
                 *lo = (mu - *hi as f64) as f32;
                 *hiv = (0.5 / v) as f32;
-                ok &= hi.is_finite() && hiv.is_finite() && *hiv > 0.0;
+                // A normal 1 / (2 v): a subnormal one has lost its precision.
+                ok &= hi.is_finite() && hiv.is_finite() && *hiv >= f32::MIN_POSITIVE;
             }
         }
         let top_hi = top as f32;

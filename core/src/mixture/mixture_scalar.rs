@@ -6,6 +6,7 @@ use super::batch::{self, PreparedBatch};
 use super::fast::{FastScore, NoFastScore};
 use super::fast_f32::FastScoreF32;
 use super::fast_q16::FastScoreQ16;
+use super::scaled::{Fallback, NoFallback, ScaledEvaluation};
 use crate::{Scalar, Status};
 
 /// A [`Scalar`] the mixture can be evaluated in (all four of the crate): names the type's
@@ -24,6 +25,11 @@ pub trait MixtureScalar: Scalar {
     /// [`PreparedMixture::log_density`](super::PreparedMixture::log_density).
     type FastScore<const D: usize, const K: usize>: FastScore<Self, D, K>;
 
+    /// The type's evaluation for extreme parameters and points ([`super::scaled`]): `f32`
+    /// and `f64` have one, the fixed-point types none.
+    #[doc(hidden)]
+    type Fallback<const D: usize, const K: usize>: Fallback<Self, D, K>;
+
     /// Evaluate `xs` (`lp` / `sc` are written when `LOGP` / `SCORE`); the default evaluates
     /// point by point with the scalar path.
     #[doc(hidden)]
@@ -38,10 +44,12 @@ pub trait MixtureScalar: Scalar {
 }
 
 impl MixtureScalar for f64 {
+    type Fallback<const D: usize, const K: usize> = ScaledEvaluation<D, K>;
     type FastScore<const D: usize, const K: usize> = NoFastScore<D, K>;
 }
 
 impl MixtureScalar for f32 {
+    type Fallback<const D: usize, const K: usize> = ScaledEvaluation<D, K>;
     type FastScore<const D: usize, const K: usize> = FastScoreF32<D, K>;
 
     #[inline(always)]
@@ -56,9 +64,11 @@ impl MixtureScalar for f32 {
 }
 
 impl MixtureScalar for I16F16 {
+    type Fallback<const D: usize, const K: usize> = NoFallback;
     type FastScore<const D: usize, const K: usize> = FastScoreQ16<D, K>;
 }
 
 impl MixtureScalar for I8F24 {
+    type Fallback<const D: usize, const K: usize> = NoFallback;
     type FastScore<const D: usize, const K: usize> = NoFastScore<D, K>;
 }

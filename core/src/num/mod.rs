@@ -8,7 +8,9 @@
 //! * [`Real`]: the arithmetic each works in (`f64`, `f32`, and the saturating Q32.32
 //!   [`SatI32F32`] for the fixed types).
 //! * [`WideReal`]: the wider type in which each mixture component's log-likelihood is
-//!   formed (`f64` for `f32`, the double-double [`DoubleF64`] for `f64`).
+//!   formed (`f64` for `f32`, the double-double [`DoubleF64`] for `f64`), and
+//!   [`ScaledDoubleF64`], a double-double with its own exponent for the rare evaluations
+//!   whose intermediates leave the range of `f64`.
 //! * Kernels, each with its accuracy in its documentation and a test that proves it:
 //!
 //! | kernel | type | job | error |
@@ -40,6 +42,7 @@ mod q32;
 mod real;
 mod recip_q58;
 mod scalar;
+mod scaled;
 mod table;
 mod wide;
 
@@ -52,6 +55,7 @@ pub use q32::SatI32F32;
 pub use real::Real;
 pub use recip_q58::recip_q58;
 pub use scalar::Scalar;
+pub use scaled::ScaledDoubleF64;
 pub use table::masked_entry;
 pub(crate) use table::mul_hi;
 pub use wide::{DoubleF64, WideReal};

@@ -167,7 +167,7 @@ pub struct DoubleF64 {
 
 /// `a + b` exactly, as `(sum, error)` (Knuth's TwoSum).
 #[inline]
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
+pub(super) fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let s = a + b;
     let bb = s - a;
     (s, (a - (s - bb)) + (b - bb))
@@ -175,7 +175,7 @@ fn two_sum(a: f64, b: f64) -> (f64, f64) {
 
 /// `a + b` exactly when `|a| >= |b|` (Dekker's FastTwoSum).
 #[inline]
-fn quick_two_sum(a: f64, b: f64) -> (f64, f64) {
+pub(super) fn quick_two_sum(a: f64, b: f64) -> (f64, f64) {
     let s = a + b;
     (s, b - (s - a))
 }
@@ -190,11 +190,30 @@ fn split(a: f64) -> (f64, f64) {
 
 /// `a * b` exactly, as `(product, error)` (Dekker's TwoProduct; no FMA needed).
 #[inline]
-fn two_prod(a: f64, b: f64) -> (f64, f64) {
+pub(super) fn two_prod(a: f64, b: f64) -> (f64, f64) {
     let p = a * b;
     let (ah, al) = split(a);
     let (bh, bl) = split(b);
     (p, ((ah * bh - p) + ah * bl + al * bh) + al * bl)
+}
+
+/// Above this magnitude `134217729 a` in [`split`] overflows.
+const SPLIT_LIMIT: f64 = 6.696_928_794_914_171e299; // 2^996
+
+/// [`two_prod`] for any finite factors whose product is finite (the same bits where
+/// both factors are below 2^996): a larger factor is scaled by 2^-28 first and the product
+/// and its error scaled back (both exact unless the error underflows).
+fn two_prod_any(a: f64, b: f64) -> (f64, f64) {
+    const DOWN: f64 = 3.725_290_298_461_914e-9; // 2^-28
+    const UP: f64 = 268_435_456.0; // 2^28
+    let (p, e) = if a.abs() > SPLIT_LIMIT {
+        two_prod(a * DOWN, b)
+    } else if b.abs() > SPLIT_LIMIT {
+        two_prod(a, b * DOWN)
+    } else {
+        return two_prod(a, b);
+    };
+    (p * UP, e * UP)
 }
 
 impl DoubleF64 {
@@ -203,6 +222,13 @@ impl DoubleF64 {
     fn norm(hi: f64, lo: f64) -> Self {
         let (h, l) = quick_two_sum(hi, lo);
         DoubleF64 { hi: h, lo: l }
+    }
+
+    /// [`WideReal::wide_mul`] for factors of any finite size (for the constants; the
+    /// evaluation's products use the faster split).
+    fn mul_any(self, rhs: Self) -> Self {
+        let (p, e) = two_prod_any(self.hi, rhs.hi);
+        Self::norm(p, e + (self.hi * rhs.lo + self.lo * rhs.hi))
     }
 }
 
@@ -213,13 +239,14 @@ impl WideReal for DoubleF64 {
         (DoubleF64 { hi: v, lo: 0.0 }, !v.is_finite())
     }
     fn inv_variance(_: f64, std: f64, sigma: f64, t: f64) -> (Self, bool) {
-        let (s2, s2e) = two_prod(std, std);
-        let (g2, g2e) = two_prod(sigma, sigma);
-        let g2t = DoubleF64 { hi: g2, lo: g2e }.wide_mul(DoubleF64 { hi: t, lo: 0.0 });
+        // Once per t: the products use the split that is safe for any finite factor.
+        let (s2, s2e) = two_prod_any(std, std);
+        let (g2, g2e) = two_prod_any(sigma, sigma);
+        let g2t = DoubleF64 { hi: g2, lo: g2e }.mul_any(DoubleF64 { hi: t, lo: 0.0 });
         let v = DoubleF64 { hi: s2, lo: s2e }.wide_add(g2t);
         // One Newton step from the f64 reciprocal doubles its precision.
         let y0 = 1.0 / v.hi;
-        let residual = DoubleF64 { hi: 1.0, lo: 0.0 }.wide_sub(v.wide_mul(DoubleF64 { hi: y0, lo: 0.0 }));
+        let residual = DoubleF64 { hi: 1.0, lo: 0.0 }.wide_sub(v.mul_any(DoubleF64 { hi: y0, lo: 0.0 }));
         let y = DoubleF64 { hi: y0, lo: 0.0 }.wide_add(DoubleF64 { hi: y0 * residual.hi, lo: 0.0 });
         (y, !y.hi.is_finite())
     }
@@ -272,6 +299,20 @@ mod tests {
         // (1 + e)^2 = 1 + 2e + e^2: all three parts kept.
         assert_eq!(p.hi, 1.0 + 2.0 * f64::EPSILON);
         assert_eq!(p.lo, f64::EPSILON * f64::EPSILON);
+    }
+
+    #[test]
+    fn products_of_huge_factors() {
+        assert!(two_prod(1e305, 1e-300).1.is_nan());
+        for (a, b) in [(1e305, 1e-300), (f64::MAX, 0.5), (3.0e299, 7.0e-10)] {
+            let (p, e) = two_prod_any(a, b);
+            assert!(p.is_finite() && e.is_finite(), "{a} {b}");
+            // p + e is a * b exactly: compare with the product of the scaled factors.
+            let (ps, es) = two_prod(a * 2f64.powi(-100), b);
+            assert_eq!((p * 2f64.powi(-100), e * 2f64.powi(-100)), (ps, es));
+        }
+        let (y, sat) = DoubleF64::inv_variance(0.0, 1.0, 1.0, 1e305);
+        assert!(!sat && (y.hi - 1e-305).abs() < 1e-320, "{y:?}");
     }
 
     #[test]
