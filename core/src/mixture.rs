@@ -60,7 +60,6 @@ pub use self::batch::PreparedBatch;
 pub use self::constants::TimeConstants;
 pub use self::mixture_scalar::MixtureScalar;
 
-use self::constants::ordinary_variance;
 use self::fast::FastScore;
 use self::scaled::Fallback;
 use crate::num::WideReal;
@@ -388,7 +387,7 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
         let mut mean = [[Wide::<S>::WIDE_ZERO; D]; K];
         let mut inv_var = [[Wide::<S>::WIDE_ZERO; D]; K];
         let mut saturated = false;
-        let mut extreme = false;
+        let extreme = exact.extreme;
         let rows = log_norm.iter_mut().zip(mean.iter_mut().zip(inv_var.iter_mut()));
         let exact_rows = exact.log_norm.iter().zip(exact.mean.iter().zip(exact.var.iter()));
         for ((c, (&ln, (mean_exact, var_exact))), (log_norm, (mean, inv_var))) in
@@ -403,7 +402,6 @@ impl<const D: usize, const K: usize> GaussianMixture<D, K> {
                 *m = mw;
                 *iv = ivw;
                 saturated |= s1 | s2;
-                extreme |= ordinary_variance(std, self.sigma, t).is_none();
             }
             let (lw, s3) = Wide::<S>::wide_from_f64(ln);
             *log_norm = lw;
