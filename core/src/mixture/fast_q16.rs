@@ -312,13 +312,8 @@ mod tests {
 
     /// Exact parameters of a mixture with weights `w`, means and variances.
     fn params<const D: usize, const K: usize>(w: &[f64], mean: &[[f64; D]], var: &[[f64; D]]) -> TimeConstants<D, K> {
-        let mut p = TimeConstants {
-            len: w.len(),
-            log_norm: [0.0; K],
-            mean: [[0.0; D]; K],
-            var: [[0.0; D]; K],
-            extreme: false,
-        };
+        let mut p =
+            TimeConstants { len: w.len(), log_norm: [0.0; K], mean: [[0.0; D]; K], var: [[0.0; D]; K], extreme: false };
         let total: f64 = w.iter().sum();
         for (j, &wj) in w.iter().enumerate() {
             p.log_norm[j] = libm::log(wj / total) - 0.5 * var[j].iter().map(|&v| LN_2PI + libm::log(v)).sum::<f64>();
