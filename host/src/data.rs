@@ -10,6 +10,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::dims::MAX_DIMS;
+use crate::points::{csv_records, finite_field};
 
 /// Largest number of samples a data file may hold (8 x 10^6 x D x 8 bytes of memory).
 pub const MAX_ROWS: usize = 8_000_000;
@@ -27,13 +28,12 @@ pub struct Data {
 pub fn load(path: &Path) -> Result<Data> {
     let what = path.display().to_string();
     let file = std::fs::File::open(path).with_context(|| format!("{what}: cannot open the data file"))?;
-    parse(crate::limits::LineLimit::new(std::io::BufReader::new(file)), &what)
+    parse(std::io::BufReader::new(file), &what)
 }
 
 /// Parse data CSV from a reader; `what` names the source in error messages.
 pub fn parse<R: std::io::Read>(reader: R, what: &str) -> Result<Data> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(reader);
-    let mut records = rdr.records();
+    let mut records = csv_records(reader);
     let header: Vec<String> = match records.next() {
         None => bail!("{what}: the file is empty; expected a header `x0` to `x0,x1,x2,x3`"),
         Some(r) => r.map_err(|e| anyhow!("{what}: line 1: {e}"))?.iter().map(str::to_string).collect(),
@@ -61,13 +61,7 @@ pub fn parse<R: std::io::Read>(reader: R, what: &str) -> Result<Data> {
         }
         let mut x = Vec::with_capacity(dims);
         for (field, name) in rec.iter().zip(&expected) {
-            let v: f64 = field
-                .parse()
-                .map_err(|_| anyhow!("{what}, line {line}, column `{name}`: `{field}` is not a number"))?;
-            if !v.is_finite() {
-                bail!("{what}, line {line}, column `{name}`: `{field}` is not a finite number");
-            }
-            x.push(v);
+            x.push(finite_field(field, what, line, name)?);
         }
         rows.push(x);
     }

@@ -16,12 +16,10 @@
 use anyhow::{bail, Result};
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use tinyscore::num::LN_2PI;
 
 /// Variance floor, relative to the data's variance per dimension.
 pub const VAR_FLOOR: f64 = 1e-6;
-
-/// ln(2 pi).
-const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
 /// How many components to fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -63,6 +63,27 @@ pub struct PointRows<R: std::io::Read> {
     what: String,
 }
 
+/// The records of a CSV file as the readers here take them: no header handling, rows of
+/// any width (each reader checks its own), fields trimmed, lines limited in length.
+pub fn csv_records<R: std::io::Read>(reader: R) -> csv::StringRecordsIntoIter<LineLimit<R>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(LineLimit::new(reader))
+        .into_records()
+}
+
+/// A CSV field as a finite `f64`, or an error naming the source, line and column.
+pub fn finite_field(field: &str, what: &str, line: u64, column: &str) -> Result<f64> {
+    let v: f64 =
+        field.parse().map_err(|_| anyhow!("{what}, line {line}, column `{column}`: `{field}` is not a number"))?;
+    if !v.is_finite() {
+        bail!("{what}, line {line}, column `{column}`: `{field}` is not a finite number");
+    }
+    Ok(v)
+}
+
 /// Check the header of points CSV from a reader and return the rows to come.
 pub fn stream<R: std::io::Read>(
     reader: R,
@@ -70,12 +91,7 @@ pub fn stream<R: std::io::Read>(
     owner: &str,
     what: &str,
 ) -> Result<(Vec<String>, PointRows<R>)> {
-    let mut records = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(LineLimit::new(reader))
-        .into_records();
+    let mut records = csv_records(reader);
     let expected = expected_header(dims);
     let header: Vec<String> = match records.next() {
         None => bail!("{what}: the file is empty; expected the header `{}`", expected.join(",")),
@@ -105,13 +121,7 @@ impl<R: std::io::Read> PointRows<R> {
         }
         let mut values = Vec::with_capacity(dims + 1);
         for (field, name) in rec.iter().zip(expected) {
-            let v: f64 = field
-                .parse()
-                .map_err(|_| anyhow!("{what}, line {line}, column `{name}`: `{field}` is not a number"))?;
-            if !v.is_finite() {
-                bail!("{what}, line {line}, column `{name}`: `{field}` is not a finite number");
-            }
-            values.push(v);
+            values.push(finite_field(field, what, line, name)?);
         }
         let t = values[0];
         if t < 0.0 {
