@@ -1,6 +1,7 @@
 //! The learned score on the desktop: model files of any dimension, training, the loss
 //! (Monte Carlo and quadrature) and the relative Fisher divergence.
 
+pub mod calibrate;
 pub mod cmd_loss;
 pub mod cmd_score_model;
 pub mod cmd_train;
