@@ -73,6 +73,8 @@ pub const MAX_SAMPLE_STEPS: u64 = 1_000_000;
 pub const MAX_BENCH_POINTS: u64 = 10_000_000;
 /// Largest `bench --repeats`.
 pub const MAX_BENCH_REPEATS: u64 = 1000;
+/// Largest `quantize --draws`.
+pub const MAX_CALIBRATION_DRAWS: u64 = 10_000_000;
 
 /// A clap value parser for a count from `MIN` to `MAX`: a clear error naming the range
 /// instead of an allocation failure or a run that never ends.

@@ -8,6 +8,7 @@ use tinyscore_host::cmd_fit::FitOptions;
 use tinyscore_host::cmd_sample::SampleArgs;
 use tinyscore_host::eval::ScalarKind;
 use tinyscore_host::learned::cmd_loss::LossOptions;
+use tinyscore_host::learned::cmd_quantize::QuantizeOptions;
 use tinyscore_host::learned::cmd_train::TrainOptions;
 use tinyscore_host::{cmd_bench, cmd_fit, cmd_sample, cmd_score, learned, limits, report};
 
@@ -48,6 +49,9 @@ enum Command {
     /// Monte Carlo estimate of the lambda-weighted score-matching loss of a model, its
     /// standard error, and a quadrature value to check it against.
     Loss(LossOptions),
+    /// Calibrate a model on draws over its time range: each layer's range, and the q8
+    /// (int8-weight) model.
+    Quantize(QuantizeOptions),
     /// Generate samples with a reverse-time sampler; print the W1 distance to the mixture
     /// and draw an SVG (histogram over the density in 1-D, scatter over contours in 2-D).
     Sample(SampleArgs),
@@ -95,6 +99,7 @@ fn main() -> ExitCode {
         Command::Fit(opts) => cmd_fit::run(&opts).map(|_| ()),
         Command::Train(opts) => learned::cmd_train::run(&opts).map(|_| ()),
         Command::Loss(opts) => learned::cmd_loss::run(&opts).map(|_| ()),
+        Command::Quantize(opts) => learned::cmd_quantize::run(&opts).map(|_| ()),
         Command::Sample(args) => cmd_sample::run(&args),
         Command::Bench { components, dims, points, scalar, repeats, seed } => {
             cmd_bench::run(components, dims, points, scalar, repeats, seed)

@@ -3,6 +3,7 @@
 
 pub mod calibrate;
 pub mod cmd_loss;
+pub mod cmd_quantize;
 pub mod cmd_score_model;
 pub mod cmd_train;
 pub mod measure;
