@@ -23,7 +23,7 @@ use tinyscore::time_grid::{Spacing, TimeGrid};
 use tinyscore::{Real, Scalar, Status};
 
 use crate::dims::AnyMixture;
-use crate::eval::ScalarKind;
+use crate::eval::{ModelScalar, ScalarKind};
 use crate::learned::model_io::{self, to_scalar, AnyModel, Model};
 use crate::mixture_file::MixtureSpec;
 use crate::numfmt::format_scalar;
@@ -76,9 +76,9 @@ pub struct SampleConfig {
     /// Seed of the random generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Scalar type of the state and the score.
-    #[arg(long, value_enum, default_value_t = ScalarKind::F32)]
-    pub scalar: ScalarKind,
+    /// Scalar type of the state and the score (`q8`: the int8 network of --model, state in f32).
+    #[arg(long, value_enum, default_value_t = ModelScalar::F32)]
+    pub scalar: ModelScalar,
     /// Start time T (the sampler starts from the Gaussian matching p(., T)).
     #[arg(long, default_value_t = 16.0)]
     pub t_max: f64,
@@ -107,7 +107,7 @@ impl Default for SampleConfig {
             steps: 1000,
             count: 10000,
             seed: 1,
-            scalar: ScalarKind::F32,
+            scalar: ModelScalar::F32,
             t_max: 16.0,
             t_min: None,
             grid: GridKind::Geometric,
@@ -254,18 +254,21 @@ pub fn sample_model<S: Scalar, const D: usize, const K: usize>(
 
 /// [`sample_model`] for a mixture and a model of run-time dimension (which must agree).
 pub fn sample_any_model(any: &AnyMixture, model: &AnyModel, what: &str, cfg: &SampleConfig) -> Result<SampleRun> {
+    let Some(kind) = cfg.scalar.float() else {
+        bail!("--scalar q8: this build has no int8 network yet");
+    };
     match (any, model) {
         (AnyMixture::D1(gm), AnyModel::D1(m)) => {
-            with_scalar!(cfg.scalar, S => sample_model::<S, _, _>(gm, m, what, cfg))
+            with_scalar!(kind, S => sample_model::<S, _, _>(gm, m, what, cfg))
         }
         (AnyMixture::D2(gm), AnyModel::D2(m)) => {
-            with_scalar!(cfg.scalar, S => sample_model::<S, _, _>(gm, m, what, cfg))
+            with_scalar!(kind, S => sample_model::<S, _, _>(gm, m, what, cfg))
         }
         (AnyMixture::D3(gm), AnyModel::D3(m)) => {
-            with_scalar!(cfg.scalar, S => sample_model::<S, _, _>(gm, m, what, cfg))
+            with_scalar!(kind, S => sample_model::<S, _, _>(gm, m, what, cfg))
         }
         (AnyMixture::D4(gm), AnyModel::D4(m)) => {
-            with_scalar!(cfg.scalar, S => sample_model::<S, _, _>(gm, m, what, cfg))
+            with_scalar!(kind, S => sample_model::<S, _, _>(gm, m, what, cfg))
         }
         _ => bail!("{what}: the model has {} dimension(s) but the mixture has {}", model.dims(), any.dims()),
     }
@@ -304,7 +307,8 @@ pub fn mixture_rows<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>) 
 
 /// Sample from a validated mixture in the chosen scalar type.
 pub fn sample_any(any: &AnyMixture, cfg: &SampleConfig) -> Result<SampleRun> {
-    with_mixture!(any, gm => with_scalar!(cfg.scalar, S => sample_mixture::<S, _, _>(gm, cfg)))
+    let kind = cfg.scalar.for_mixture()?;
+    with_mixture!(any, gm => with_scalar!(kind, S => sample_mixture::<S, _, _>(gm, cfg)))
 }
 
 /// The SVG plot of a run: histogram over the density (1-D) or scatter over contours.
@@ -373,7 +377,7 @@ pub fn run(args: &SampleArgs) -> Result<()> {
         bail!("--count: must be at least 1");
     }
     variance::check_diffusion(&spec, &args.mixture.display().to_string())?;
-    let range = variance::range_for(args.config.scalar, args.model.is_some());
+    let range = variance::range_for(args.config.scalar.float().unwrap_or(ScalarKind::F32), args.model.is_some());
     variance::check(&spec, &args.mixture.display().to_string(), args.config.t_max, "--t-max", range)?;
     let plot_path = args.plot.clone().unwrap_or_else(|| match &args.output {
         Some(p) => p.with_extension("svg"),

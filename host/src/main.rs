@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tinyscore_host::cmd_fit::FitOptions;
 use tinyscore_host::cmd_sample::SampleArgs;
-use tinyscore_host::eval::ScalarKind;
+use tinyscore_host::eval::{ModelScalar, ScalarKind};
 use tinyscore_host::learned::cmd_loss::LossOptions;
 use tinyscore_host::learned::cmd_quantize::QuantizeOptions;
 use tinyscore_host::learned::cmd_train::TrainOptions;
@@ -31,9 +31,9 @@ enum Command {
         /// Model file (from `tinyscore train`): output `score0..,status` of s_theta.
         #[arg(long)]
         model: Option<PathBuf>,
-        /// Scalar type to evaluate in.
-        #[arg(long, value_enum, default_value_t = ScalarKind::F64)]
-        scalar: ScalarKind,
+        /// Scalar type to evaluate in (`q8`: the int8 network, with --model only).
+        #[arg(long, value_enum, default_value_t = ModelScalar::F64)]
+        scalar: ModelScalar,
         /// Points: CSV with the header `t,x0,...,x{D-1}`.
         #[arg(long)]
         input: PathBuf,
@@ -92,7 +92,9 @@ fn main() -> ExitCode {
     tinyscore_host::output::install_interrupt_handler();
     let result = match cli.command {
         Command::Score { mixture, model, scalar, input, output } => match (mixture, model) {
-            (Some(mixture), _) => cmd_score::run(&mixture, scalar, &input, output.as_deref()),
+            (Some(mixture), _) => {
+                scalar.for_mixture().and_then(|kind| cmd_score::run(&mixture, kind, &input, output.as_deref()))
+            }
             (None, Some(model)) => learned::cmd_score_model::run(&model, scalar, &input, output.as_deref()),
             (None, None) => unreachable!("clap requires --mixture or --model"),
         },

@@ -61,7 +61,7 @@ fn train_then_score_and_loss() {
         t_max: 1.0,
         samples: 5_000,
         seed: 1,
-        scalar: ScalarKind::I16f16,
+        scalar: ScalarKind::I16f16.into(),
         target: TargetKind::Exact,
         json: true,
     };
@@ -116,7 +116,7 @@ fn errors_name_the_file_and_write_nothing() {
         t_max: 1.0,
         samples: 100,
         seed: 1,
-        scalar: ScalarKind::F32,
+        scalar: ScalarKind::F32.into(),
         target: TargetKind::Denoising,
         json: false,
     };

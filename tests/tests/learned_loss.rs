@@ -40,7 +40,7 @@ fn opts(weighting: WeightingKind, target: TargetKind, t_min: f64, scalar: Scalar
         t_max: 1.0,
         samples: 40_000,
         seed,
-        scalar,
+        scalar: scalar.into(),
         target,
         json: true,
     }

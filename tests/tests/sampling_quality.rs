@@ -17,7 +17,7 @@ fn mixture(m: usize) -> tinyscore_host::dims::AnyMixture {
 }
 
 fn config(sampler: SamplerKind, scalar: ScalarKind, steps: u32, count: usize, grid: GridKind) -> SampleConfig {
-    SampleConfig { sampler, steps, count, seed: 7, scalar, grid, ..SampleConfig::default() }
+    SampleConfig { sampler, steps, count, seed: 7, scalar: scalar.into(), grid, ..SampleConfig::default() }
 }
 
 #[test]

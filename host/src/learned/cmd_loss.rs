@@ -21,7 +21,7 @@ use super::model_io::{self, to_scalar, AnyModel, Model};
 use super::quadrature::{dsm_constant, j_naive, QuadNodes};
 use super::{TargetKind, WeightingKind};
 use crate::dims::AnyMixture;
-use crate::eval::ScalarKind;
+use crate::eval::ModelScalar;
 use crate::{mixture_file, output, variance, with_scalar};
 
 /// Settings of the command.
@@ -48,9 +48,9 @@ pub struct LossOptions {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Scalar type the model is evaluated in.
-    #[arg(long, value_enum, default_value_t = ScalarKind::F32)]
-    pub scalar: ScalarKind,
+    /// Scalar type the model is evaluated in (`q8`: the int8 network).
+    #[arg(long, value_enum, default_value_t = ModelScalar::F32)]
+    pub scalar: ModelScalar,
     /// Target: the exact score (J_naive) or the denoising target.
     #[arg(long, value_enum, default_value_t = TargetKind::Exact)]
     pub target: TargetKind,
@@ -120,9 +120,12 @@ pub fn compute<S: Scalar, const D: usize, const K: usize>(
 
 /// Dispatch over matching mixture and model dimensions.
 pub fn compute_any(any: &AnyMixture, model: &AnyModel, opts: &LossOptions, what: &str) -> Result<LossResult> {
+    let Some(kind) = opts.scalar.float() else {
+        bail!("--scalar q8: this build has no int8 network yet");
+    };
     macro_rules! go {
         ($gm:expr, $m:expr) => {
-            with_scalar!(opts.scalar, S => compute(&*to_scalar::<S, _>($m, what)?, $gm, opts))
+            with_scalar!(kind, S => compute(&*to_scalar::<S, _>($m, what)?, $gm, opts))
         };
     }
     match (any, model) {

@@ -13,14 +13,17 @@ use tinyscore::Scalar;
 
 use super::model_io::{self, to_scalar, Model};
 use crate::cmd_score::to_scalar_point;
-use crate::eval::ScalarKind;
+use crate::eval::ModelScalar;
 use crate::numfmt::format_scalar;
 use crate::points::{self, PointRow};
 use crate::{output, with_model, with_scalar};
 
 /// Run the command: rows are read, evaluated and written one at a time into a staged
 /// output that replaces the destination only when every row is done.
-pub fn run(model: &Path, scalar: ScalarKind, input: &Path, out: Option<&Path>) -> Result<()> {
+pub fn run(model: &Path, scalar: impl Into<ModelScalar>, input: &Path, out: Option<&Path>) -> Result<()> {
+    let Some(scalar) = scalar.into().float() else {
+        bail!("--scalar q8: this build has no int8 network yet");
+    };
     let loaded = model_io::load(model)?;
     let what = model.display().to_string();
     let (header, rows) = points::open(input, loaded.model.dims(), "the model")?;

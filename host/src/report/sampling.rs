@@ -37,8 +37,15 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
             (SamplerKind::EulerMaruyama, ScalarKind::F32, GridKind::Uniform, count / 4),
         ];
         for (sampler, scalar, grid, n) in runs {
-            let cfg =
-                SampleConfig { sampler, steps, count: n, scalar, grid, progress: true, ..SampleConfig::default() };
+            let cfg = SampleConfig {
+                sampler,
+                steps,
+                count: n,
+                scalar: scalar.into(),
+                grid,
+                progress: true,
+                ..SampleConfig::default()
+            };
             let run = sample_any(&any, &cfg)?;
             rows.push(vec![
                 name.to_string(),

@@ -1,0 +1,83 @@
+//! `tinyscore quantize` and `--scalar q8`: the calibration table, and bad inputs refused
+//! with a message naming the option or file (exit 1, or clap's 2 for a bad value).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn tinyscore(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tinyscore")).current_dir(dir).args(args).output().unwrap()
+}
+
+/// The firmware's 1-D model (H = 32, L = 1) and the mixture it was trained on.
+fn fixtures() -> (PathBuf, PathBuf) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../firmware/programme/models");
+    (root.join("default_1d.tsm"), root.join("default_1d.toml"))
+}
+
+#[test]
+fn quantize_prints_the_calibration_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, mixture) = fixtures();
+    let (model, mixture) = (model.to_str().unwrap(), mixture.to_str().unwrap());
+    for args in [
+        vec!["quantize", "--model", model, "--draws", "300"],
+        vec!["quantize", "--model", model, "--draws", "300", "--mixture", mixture, "--seed", "4"],
+    ] {
+        let o = tinyscore(dir.path(), &args);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(out.starts_with("calibration: 300 draws, t uniform in [0, 1], x from "), "{out}");
+        for layer in ["hidden 0 ", "hidden 1 ", "output "] {
+            assert!(out.lines().any(|l| l.starts_with(layer)), "{layer}: {out}");
+        }
+    }
+}
+
+#[test]
+fn bad_inputs_name_the_option_or_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, mixture) = fixtures();
+    let (model, mixture) = (model.to_str().unwrap(), mixture.to_str().unwrap());
+    std::fs::write(dir.path().join("pts.csv"), "t,x0\n0.5,1.0\n").unwrap();
+    std::fs::write(
+        dir.path().join("quad2.toml"),
+        std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/learned-mixtures/quad_2d.toml"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut bad = std::fs::read(model).unwrap();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x55;
+    std::fs::write(dir.path().join("bad.tsm"), &bad).unwrap();
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["quantize", "--model", model, "--draws", "0"], 2, "invalid value '0' for '--draws <DRAWS>'"),
+        (vec!["quantize", "--model", model, "--draws", "1e9"], 2, "invalid value '1e9' for '--draws <DRAWS>'"),
+        (vec!["quantize", "--model", model, "--t-max", "-1"], 1, "--t-min 0 --t-max -1: need 0 <= t-min < t-max"),
+        (vec!["quantize", "--model", "bad.tsm"], 1, "bad.tsm: checksum mismatch"),
+        (
+            vec!["quantize", "--model", model, "--mixture", "quad2.toml"],
+            1,
+            "the model has 1 dimension(s), the mixture 2",
+        ),
+        (
+            vec!["score", "--mixture", mixture, "--scalar", "q8", "--input", "pts.csv"],
+            1,
+            "--scalar q8 is the int8 network of a learned model: give --model",
+        ),
+        (
+            vec!["sample", "--mixture", mixture, "--scalar", "q8", "--steps", "5", "--count", "3", "--output", "s.csv"],
+            1,
+            "--scalar q8 is the int8 network of a learned model: give --model",
+        ),
+    ];
+    for (args, code, msg) in cases {
+        let o = tinyscore(dir.path(), &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains(msg), "{args:?}: {err}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 3, "no output written: {left:?}");
+}
