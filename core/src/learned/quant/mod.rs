@@ -16,9 +16,11 @@
 //! s_d   = o_d 2^-output_frac / n(t) - (x_d - m_d) / c_d(t)^2      in the sampler's S
 //! ```
 //!
-//! * Weights: `w = wq scale_i`, `scale_i = max_j |w_ij| / 127` (`/ (32767 / D)` for the first
-//!   layer's `D x H` weights `wx`, stored in i16: that layer sees the unbounded normalised
-//!   input and costs only `D H` multiply-adds), `wq = round(w / scale_i)`.
+//! * Weights: `w = wq scale_i`, `scale_i = max_j |w_ij| / 127`, `wq = round(w / scale_i)`.
+//!   The first layer's `D x H` weights `wx` are stored in i16 (`scale_i = max_d |wx_id| /
+//!   (32767 / D)`, and at least `2 max_t |b_in + w_t f(t)|_i / (2^30 s_u)` over the
+//!   calibrated `t`, so that `B_i(t)` fits): that layer sees the unbounded normalised input
+//!   and costs only `D H` multiply-adds.
 //! * Biases: `b_i = round(b / (scale_i 2^-15))` in i32 (the accumulator's unit).
 //! * Requantisation `rq(a, M, n) = (a M + 2^(n-1)) >> n` (arithmetic shift: round to
 //!   nearest, ties up), with `M` in `[2^30, 2^31)` and `n` in `[1, 62]` chosen so that
@@ -287,12 +289,7 @@ pub struct QuantDense<const I: usize, const O: usize> {
 impl<const I: usize, const O: usize> QuantDense<I, O> {
     /// All zero (scales 1, multipliers 2^-1: valid, useless).
     pub const fn zeroed() -> Self {
-        QuantDense {
-            w: [[0; I]; O],
-            bias: [0; O],
-            scale: [1.0; O],
-            rq: [Requant { mult: 1 << 30, shift: 31 }; O],
-        }
+        QuantDense { w: [[0; I]; O], bias: [0; O], scale: [1.0; O], rq: [Requant { mult: 1 << 30, shift: 31 }; O] }
     }
 
     /// `out_i = rq_i(b_i + sum_j w_ij h_j)`, the sum in input order.
@@ -472,6 +469,8 @@ pub struct Calibration<const D: usize> {
     pub max_u: [f64; D],
     /// `max |o_d|` seen.
     pub max_out: [f64; D],
+    /// `max |f_k(t)|` of the time features seen.
+    pub max_feat: [f64; TIME_FEATURES],
     /// Number of valid draws observed.
     pub draws: u64,
 }
@@ -485,7 +484,7 @@ impl<const D: usize> Default for Calibration<D> {
 impl<const D: usize> Calibration<D> {
     /// No draws yet.
     pub const fn new() -> Self {
-        Calibration { max_u: [0.0; D], max_out: [0.0; D], draws: 0 }
+        Calibration { max_u: [0.0; D], max_out: [0.0; D], max_feat: [0.0; TIME_FEATURES], draws: 0 }
     }
 
     /// Evaluate the float model at `(t, x)` and record its input and output magnitudes;
@@ -507,6 +506,9 @@ impl<const D: usize> Calibration<D> {
         }
         for (m, o) in self.max_out.iter_mut().zip(tr.out.iter()) {
             *m = m.max(o.as_f64().abs());
+        }
+        for (m, f) in self.max_feat.iter_mut().zip(tc.feat.iter()) {
+            *m = m.max(f.as_f64().abs());
         }
         self.draws += 1;
         true
@@ -536,11 +538,11 @@ fn row_max<F: Float>(row: &[F]) -> (f64, bool) {
     })
 }
 
-/// Per-channel symmetric quantisation of a float row to `[-qmax, qmax]`: the scale (as
-/// stored, `f32`) and the integers through `put`.
-fn quantize_row<F: Float>(row: &[F], qmax: f64, mut put: impl FnMut(usize, i32)) -> f32 {
+/// Per-channel symmetric quantisation of a float row to `[-qmax, qmax]`, with a scale of at
+/// least `floor`: the scale (as stored, `f32`) and the integers through `put`.
+fn quantize_row<F: Float>(row: &[F], qmax: f64, floor: f32, mut put: impl FnMut(usize, i32)) -> f32 {
     let (m, _) = row_max(row);
-    let s = if m > 0.0 { (m / qmax) as f32 } else { 1.0 };
+    let s = ((m / qmax) as f32).max(floor);
     let s = if s > 0.0 && s.is_finite() { s } else { 1.0 };
     for (j, v) in row.iter().enumerate() {
         let q = round_half_away(v.as_f64() / s as f64).clamp(-qmax, qmax);
@@ -590,7 +592,11 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
             if !(row_max(wrow).1 && row_max(trow).1 && bi.as_f64().is_finite()) {
                 return Err(not_finite);
             }
-            *s = quantize_row(wrow, Self::FIRST_QMAX as f64, |j, q| {
+            // The accumulator unit s su must also hold the folded bias |b + w_t f| <= bb
+            // (twice the calibrated feature range) within 2^30 units.
+            let bb = trow.iter().zip(cal.max_feat.iter()).fold(bi.as_f64().abs(), |a, (w, f)| a + w.as_f64().abs() * f);
+            let floor = (2.0 * bb / (MAX_BIAS as f64 * su)) as f32;
+            *s = quantize_row(wrow, Self::FIRST_QMAX as f64, floor, |j, q| {
                 if let Some(d) = wq.get_mut(j) {
                     *d = q as i16;
                 }
@@ -807,7 +813,7 @@ fn quantize_dense<F: Float, const I: usize, const O: usize>(
         if !(row_max(wrow).1 && bi.as_f64().is_finite()) {
             return Err(QuantError::NotFinite { layer, layer_index });
         }
-        *s = quantize_row(wrow, 127.0, |j, v| {
+        *s = quantize_row(wrow, 127.0, 0.0, |j, v| {
             if let Some(d) = wq.get_mut(j) {
                 *d = v as i8;
             }
@@ -818,7 +824,11 @@ fn quantize_dense<F: Float, const I: usize, const O: usize>(
             return Err(QuantError::Bias { layer, layer_index, channel: i as u16 });
         }
         *bq = r as i32;
-        *rq = Requant::new(unit * out_unit_inv).ok_or(QuantError::Multiplier { layer, layer_index, channel: i as u16 })?;
+        *rq = Requant::new(unit * out_unit_inv).ok_or(QuantError::Multiplier {
+            layer,
+            layer_index,
+            channel: i as u16,
+        })?;
     }
     Ok(())
 }
