@@ -13,6 +13,8 @@
 //!   (exact wide sums, standard error, time bins, merge).
 //! * [`train`]: one Monte Carlo score-matching step against the exact mixture score.
 //! * [`model_file`]: the byte format of trained weights (header, parameters, CRC-32).
+//! * [`quant`]: [`QuantMlp`](quant::QuantMlp), the network in integers (`q8`: int8 weights,
+//!   Q15 activations, 32-bit accumulators), its calibration, error bound and report.
 
 pub mod accumulator;
 pub mod adam;
@@ -21,6 +23,7 @@ pub mod layer;
 pub mod model;
 pub mod model_file;
 pub mod objective;
+pub mod quant;
 pub mod time;
 pub mod train;
 pub mod weighting;

@@ -4,14 +4,19 @@
 //! | offset | size | content (little-endian) |
 //! |---|---|---|
 //! | 0 | 4 | magic `TSSM` |
-//! | 4 | 2 | format version, `u16` = [`FORMAT_VERSION`] |
-//! | 6 | 1 | scalar type: 0 `f64`, 1 `f32`, 2 `i16f16`, 3 `i8f24` |
+//! | 4 | 2 | format version, `u16`: 1 ([`FORMAT_VERSION_FLOAT`]) or 2 ([`FORMAT_VERSION`]) |
+//! | 6 | 1 | scalar type: 0 `f64`, 1 `f32`, 2 `i16f16`, 3 `i8f24`, 4 `q8` (version 2 only) |
 //! | 7 | 1 | architecture: 1 = [`ScoreMlp`] with `tanh` |
 //! | 8 | 2 x 4 | `D`, `H`, `L`, `TIME_FEATURES` as `u16` |
 //! | 16 | 4 | parameter count, `u32` |
 //! | 20 | 8 (2 + 2D) | `sigma`, `noise_floor`, `data_mean[D]`, `data_std[D]` as `f64` |
 //! | | P x size | the parameters in [`Tensor::ALL`](super::Tensor::ALL) order, row-major, as the scalar type (fixed point: raw `i32`) |
 //! | end - 4 | 4 | CRC-32 (IEEE 802.3) of every preceding byte |
+//!
+//! Version 2 is version 1 plus the scalar code 4, `q8`: the quantised network
+//! [`QuantMlp`](super::quant::QuantMlp), whose body (after the same header and constants)
+//! is described in [`super::quant`]. [`ScoreMlp::encode`] writes version 1 (so float and
+//! fixed files stay byte for byte what they were); both versions are read.
 //!
 //! Decoding checks, in order: length of the fixed header, magic, version, scalar code,
 //! architecture, shape against the expected `D, H, L`, total length (truncated or trailing
@@ -26,8 +31,10 @@ use crate::Scalar;
 
 /// The file's magic bytes.
 pub const MAGIC: [u8; 4] = *b"TSSM";
-/// The format version this code reads and writes.
-pub const FORMAT_VERSION: u16 = 1;
+/// The newest format version this code reads (and writes for `q8` models).
+pub const FORMAT_VERSION: u16 = 2;
+/// The format version written for float and fixed-point models (read too).
+pub const FORMAT_VERSION_FLOAT: u16 = 1;
 /// Architecture code of [`ScoreMlp`] (tanh activations).
 pub const ARCH_TANH_MLP: u8 = 1;
 /// Length of the fixed part of the header.
@@ -44,6 +51,8 @@ pub enum StoredScalar {
     I16F16,
     /// `I8F24`, raw `i32`.
     I8F24,
+    /// The quantised network (int8 weights), format version 2 only.
+    Q8,
 }
 
 impl StoredScalar {
@@ -54,6 +63,7 @@ impl StoredScalar {
             StoredScalar::F32 => 1,
             StoredScalar::I16F16 => 2,
             StoredScalar::I8F24 => 3,
+            StoredScalar::Q8 => 4,
         }
     }
     /// From the code in the file.
@@ -63,6 +73,7 @@ impl StoredScalar {
             1 => Some(StoredScalar::F32),
             2 => Some(StoredScalar::I16F16),
             3 => Some(StoredScalar::I8F24),
+            4 => Some(StoredScalar::Q8),
             _ => None,
         }
     }
@@ -73,6 +84,7 @@ impl StoredScalar {
             "f32" => Some(StoredScalar::F32),
             "i16f16" => Some(StoredScalar::I16F16),
             "i8f24" => Some(StoredScalar::I8F24),
+            "q8" => Some(StoredScalar::Q8),
             _ => None,
         }
     }
@@ -83,9 +95,10 @@ impl StoredScalar {
             StoredScalar::F32 => "f32",
             StoredScalar::I16F16 => "i16f16",
             StoredScalar::I8F24 => "i8f24",
+            StoredScalar::Q8 => "q8",
         }
     }
-    /// Bytes per parameter.
+    /// Bytes per parameter (`q8`: 4, unused: its body has its own layout).
     pub const fn size(self) -> usize {
         match self {
             StoredScalar::F64 => 8,
@@ -99,6 +112,7 @@ impl StoredScalar {
             StoredScalar::F32 => w.put(&(v as f32).to_le_bytes()),
             StoredScalar::I16F16 => w.put(&((v * 65_536.0) as i32).to_le_bytes()),
             StoredScalar::I8F24 => w.put(&((v * 16_777_216.0) as i32).to_le_bytes()),
+            StoredScalar::Q8 => Err(ModelFileError::ScalarKind { found: "q8", reader: "ScoreMlp" }),
         }
     }
 
@@ -109,6 +123,7 @@ impl StoredScalar {
             StoredScalar::F32 => f32::from_le_bytes(r.take()?) as f64,
             StoredScalar::I16F16 => i32::from_le_bytes(r.take()?) as f64 / 65_536.0,
             StoredScalar::I8F24 => i32::from_le_bytes(r.take()?) as f64 / 16_777_216.0,
+            StoredScalar::Q8 => return Err(ModelFileError::ScalarKind { found: "q8", reader: "ScoreMlp" }),
         })
     }
 }
@@ -116,6 +131,8 @@ impl StoredScalar {
 /// The fixed part of the header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Header {
+    /// Format version (1 or 2).
+    pub version: u16,
     /// Scalar type of the parameters.
     pub scalar: StoredScalar,
     /// Input dimension `D`.
@@ -198,6 +215,25 @@ pub enum ModelFileError {
         /// bytes needed
         needed: usize,
     },
+    /// The file stores another kind of model than the reader's (a `q8` file read as
+    /// [`ScoreMlp`], or a float/fixed file read as [`QuantMlp`](super::quant::QuantMlp)).
+    ScalarKind {
+        /// the file's scalar name
+        found: &'static str,
+        /// the type that was asked to read it
+        reader: &'static str,
+    },
+    /// A field of a `q8` body is out of its documented range.
+    QuantField {
+        /// the layer: `input`, `first`, `hidden` or `output`
+        layer: &'static str,
+        /// index of the hidden layer (0 otherwise)
+        layer_index: u16,
+        /// the field: `scale`, `w`, `w_t`, `b_in`, `bias`, `mult`, `shift`, `output_frac`
+        field: &'static str,
+        /// flat index in the field
+        index: u32,
+    },
 }
 
 impl fmt::Display for ModelFileError {
@@ -226,6 +262,16 @@ impl fmt::Display for ModelFileError {
                 write!(f, "parameter {param} = {value} is not finite or does not fit {scalar}")
             }
             ModelFileError::BufferTooSmall { needed } => write!(f, "output buffer too small: {needed} bytes needed"),
+            ModelFileError::ScalarKind { found, reader } => {
+                write!(f, "the file stores a {found} model, which {reader} does not read")
+            }
+            ModelFileError::QuantField { layer, layer_index, field, index } => {
+                if layer == "hidden" {
+                    write!(f, "q8 field {layer}[{layer_index}].{field}[{index}] is out of range")
+                } else {
+                    write!(f, "q8 field {layer}.{field}[{index}] is out of range")
+                }
+            }
         }
     }
 }
@@ -271,14 +317,17 @@ pub fn read_header(bytes: &[u8]) -> Result<Header, ModelFileError> {
         return Err(ModelFileError::BadMagic);
     }
     let version = u16::from_le_bytes([v0, v1]);
-    if version != FORMAT_VERSION {
+    if version != FORMAT_VERSION && version != FORMAT_VERSION_FLOAT {
         return Err(ModelFileError::UnsupportedVersion { found: version });
     }
-    let scalar = StoredScalar::from_code(code).ok_or(ModelFileError::UnknownScalar { code })?;
+    let scalar = StoredScalar::from_code(code)
+        .filter(|s| version == FORMAT_VERSION || *s != StoredScalar::Q8)
+        .ok_or(ModelFileError::UnknownScalar { code })?;
     if arch != ARCH_TANH_MLP {
         return Err(ModelFileError::UnknownArchitecture { code: arch });
     }
     Ok(Header {
+        version,
         scalar,
         dims: u16::from_le_bytes([d0, d1]),
         hidden: u16::from_le_bytes([h0, h1]),
@@ -289,14 +338,14 @@ pub fn read_header(bytes: &[u8]) -> Result<Header, ModelFileError> {
 }
 
 /// Sequential writer into a byte slice.
-struct Writer<'a> {
-    rest: &'a mut [u8],
-    needed: usize,
+pub(crate) struct Writer<'a> {
+    pub(crate) rest: &'a mut [u8],
+    pub(crate) needed: usize,
 }
 
 impl Writer<'_> {
     /// Append `b`.
-    fn put(&mut self, b: &[u8]) -> Result<(), ModelFileError> {
+    pub(crate) fn put(&mut self, b: &[u8]) -> Result<(), ModelFileError> {
         let rest = core::mem::take(&mut self.rest);
         let Some((dst, rest)) = rest.split_at_mut_checked(b.len()) else {
             return Err(ModelFileError::BufferTooSmall { needed: self.needed });
@@ -308,16 +357,16 @@ impl Writer<'_> {
 }
 
 /// Sequential reader of a byte slice.
-struct Reader<'a> {
-    rest: &'a [u8],
+pub(crate) struct Reader<'a> {
+    pub(crate) rest: &'a [u8],
     /// Length of the whole file, and what its header describes (for the error).
-    found: usize,
-    expected: usize,
+    pub(crate) found: usize,
+    pub(crate) expected: usize,
 }
 
 impl Reader<'_> {
     /// The next `N` bytes.
-    fn take<const N: usize>(&mut self) -> Result<[u8; N], ModelFileError> {
+    pub(crate) fn take<const N: usize>(&mut self) -> Result<[u8; N], ModelFileError> {
         let Some((a, rest)) = self.rest.split_first_chunk::<N>() else {
             return Err(ModelFileError::Truncated { expected: self.expected, found: self.found });
         };
@@ -325,7 +374,7 @@ impl Reader<'_> {
         Ok(*a)
     }
 
-    fn f64(&mut self) -> Result<f64, ModelFileError> {
+    pub(crate) fn f64(&mut self) -> Result<f64, ModelFileError> {
         StoredScalar::F64.read(self)
     }
 }
@@ -368,7 +417,7 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
         let (body, _) = buf.split_last_chunk_mut::<4>().ok_or(too_small)?;
         let mut w = Writer { rest: body, needed: len };
         w.put(&MAGIC)?;
-        w.put(&FORMAT_VERSION.to_le_bytes())?;
+        w.put(&FORMAT_VERSION_FLOAT.to_le_bytes())?;
         w.put(&[scalar.code(), ARCH_TANH_MLP])?;
         for v in [D, H, L, TIME_FEATURES] {
             w.put(&(v as u16).to_le_bytes())?;
@@ -409,6 +458,9 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
     /// As [`Self::decode`].
     pub fn decode_into(&mut self, bytes: &[u8]) -> Result<(), ModelFileError> {
         let h = read_header(bytes)?;
+        if h.scalar == StoredScalar::Q8 {
+            return Err(ModelFileError::ScalarKind { found: "q8", reader: "ScoreMlp" });
+        }
         let mut r = Self::checked_body(&h, bytes)?;
         let mut pc =
             Preconditioning { sigma: r.f64()?, noise_floor: r.f64()?, data_mean: [0.0; D], data_std: [0.0; D] };
@@ -434,31 +486,42 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
     /// constants and parameters that follow the fixed header.
     fn checked_body<'a>(h: &Header, bytes: &'a [u8]) -> Result<Reader<'a>, ModelFileError> {
         let count = Params::<S, D, H, L>::COUNT;
-        for (field, expected, found) in [
-            ("dims", D as u32, h.dims as u32),
-            ("hidden", H as u32, h.hidden as u32),
-            ("layers", L as u32, h.layers as u32),
-            ("time_features", TIME_FEATURES as u32, h.time_features as u32),
-            ("params", count as u32, h.params),
-        ] {
-            if expected != found {
-                return Err(ModelFileError::ShapeMismatch { field, expected, found });
-            }
-        }
         let expected = HEADER_LEN + 8 * (2 + 2 * D) + count * h.scalar.size() + 4;
-        let found = bytes.len();
-        if found > expected {
-            return Err(ModelFileError::TrailingBytes { expected, found });
-        }
-        let truncated = ModelFileError::Truncated { expected, found };
-        let (body, stored) = bytes.split_last_chunk::<4>().filter(|_| found == expected).ok_or(truncated)?;
-        let (stored, computed) = (u32::from_le_bytes(*stored), crc32(body));
-        if stored != computed {
-            return Err(ModelFileError::ChecksumMismatch { stored, computed });
-        }
-        let rest = body.get(HEADER_LEN..).ok_or(truncated)?;
-        Ok(Reader { rest, found, expected })
+        checked_body(h, bytes, [D, H, L, count], expected)
     }
+}
+
+/// Check the header's shape against `[D, H, L, parameter count]`, the total length
+/// against `expected` and the checksum; a reader of what follows the fixed header.
+pub(crate) fn checked_body<'a>(
+    h: &Header,
+    bytes: &'a [u8],
+    [d, hidden, layers, count]: [usize; 4],
+    expected: usize,
+) -> Result<Reader<'a>, ModelFileError> {
+    for (field, expected, found) in [
+        ("dims", d as u32, h.dims as u32),
+        ("hidden", hidden as u32, h.hidden as u32),
+        ("layers", layers as u32, h.layers as u32),
+        ("time_features", TIME_FEATURES as u32, h.time_features as u32),
+        ("params", count as u32, h.params),
+    ] {
+        if expected != found {
+            return Err(ModelFileError::ShapeMismatch { field, expected, found });
+        }
+    }
+    let found = bytes.len();
+    if found > expected {
+        return Err(ModelFileError::TrailingBytes { expected, found });
+    }
+    let truncated = ModelFileError::Truncated { expected, found };
+    let (body, stored) = bytes.split_last_chunk::<4>().filter(|_| found == expected).ok_or(truncated)?;
+    let (stored, computed) = (u32::from_le_bytes(*stored), crc32(body));
+    if stored != computed {
+        return Err(ModelFileError::ChecksumMismatch { stored, computed });
+    }
+    let rest = body.get(HEADER_LEN..).ok_or(truncated)?;
+    Ok(Reader { rest, found, expected })
 }
 
 #[cfg(test)]

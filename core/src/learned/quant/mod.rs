@@ -1,0 +1,1012 @@
+//! The score network in integers (`q8`): int8 weights, 16-bit activations, 32-bit
+//! accumulators, for microcontrollers without a floating-point unit.
+//!
+//! # Scheme
+//! [`QuantMlp`] is a [`ScoreMlp`] quantised with symmetric per-output-channel scales (zero
+//! point 0), the scheme of TFLite and CMSIS-NN's `arm_fully_connected_s8`/`s16`:
+//!
+//! ```text
+//! uq_d  = round((x_d - m_d) k_d(t))                i16, k_d(t) = 1 / (c_d(t) s_u)   per t
+//! a0_i  = B_i(t) + sum_d wx_id uq_d                i32, wx in i16 (scale sx_i)
+//! B_i(t)= round((w_t f(t) + b_in)_i / (sx_i s_u))  i32, the time features folded   per t
+//! z_i   = rq(a_i, M_i, n_i)                        Q20 i32 pre-activation
+//! h_i   = tanh_q15(z_i)                            Q15 i16 (scale 2^-15)
+//! a_i   = b_i + sum_j w_ij h_j                     hidden and output layers, w in i8
+//! o_d   = rq(a_d, M_d, n_d)                        Q(output_frac) i32
+//! s_d   = o_d 2^-output_frac / n(t) - (x_d - m_d) / c_d(t)^2      in the sampler's S
+//! ```
+//!
+//! * Weights: `w = wq scale_i`, `scale_i = max_j |w_ij| / 127`, `wq = round(w / scale_i)`.
+//!   The first layer's `D x H` weights `wx` are stored in i16 (`scale_i = max_d |wx_id| /
+//!   (32767 / D)`, and at least `2 max_t |b_in + w_t f(t)|_i / (2^30 s_u)` over the
+//!   calibrated `t`, so that `B_i(t)` fits): that layer sees the unbounded normalised input
+//!   and costs only `D H` multiply-adds.
+//! * Biases: `b_i = round(b / (scale_i 2^-15))` in i32 (the accumulator's unit).
+//! * Requantisation `rq(a, M, n) = (a M + 2^(n-1)) >> n` (arithmetic shift: round to
+//!   nearest, ties up), with `M` in `[2^30, 2^31)` and `n` in `[1, 62]` chosen so that
+//!   `M 2^-n` is the real multiplier (the layer's input scale times `scale_i` over the output
+//!   unit) within a relative `2^-31`; the result is clamped to `i32`.
+//! * `tanh_q15(z)`: a 512-entry Q15 table of `tanh(k / 64)` on `[0, 8)`, linear interpolation
+//!   on the 14 fraction bits, odd symmetry, `|z| >= 8` clamped; within [`TANH_ERROR`] of
+//!   `tanh(z 2^-20)`.
+//! * Everything depending on `t` only ([`QuantTime`]: `k_d`, `m_d`, `1 / c_d^2`, `1 / n`,
+//!   `B_i(t)`) is computed once per `t` in `f64` ([`QuantMlp::prepare`]); the forward pass
+//!   for one `x` ([`QuantMlp::score_prepared`]) is integer only, apart from the input
+//!   scaling and the output scaling in the sampler's type `S`.
+//! * Accumulators cannot overflow: `|a| <= 2^30 + 127 * 32767 * H < 2^31` for `H <= 256`
+//!   (biases are limited to `|b| <= 2^30`).
+//!
+//! # Calibration
+//! The input scale `s_u` and the output format are chosen from draws of `(t, x)` of the
+//! float model ([`Calibration`]): `s_u = max(1, 2 max|u|) / 32767` (margin 2 over the largest
+//! normalised input seen), and `output_frac` the largest in `0..=24` with
+//! `4 max|o| 2^output_frac <= 2^31`. The hidden activations need no calibration (tanh is
+//! bounded by 1: Q15), the pre-activations neither (Q20 covers `|z| < 2048`, and `tanh` is
+//! flat beyond 8). Use about 4,000 draws, `t` over the model's training range and `x` from
+//! `p(., t)` (the diffused data): the largest `|u|` of `n` Gaussian draws grows like
+//! `sqrt(2 ln n)`, so more draws change `s_u` little.
+//!
+//! # Errors against the float model
+//! [`QuantMlp::error_bound`] bounds `|o_q - o|` (the network output against the float model
+//! evaluated exactly) for every input that does not saturate; [`QuantReport`] measures the
+//! error layer by layer on given draws (TFLite's quantisation debugger).
+//!
+//! # File
+//! Version 2 of the model file ([`super::model_file`]), scalar code 4: the version-1
+//! header and constants, then (little-endian)
+//!
+//! | field | type |
+//! |---|---|
+//! | `input_scale` (`s_u`) | `f32` |
+//! | `output_frac` | `u32` (0 to 24) |
+//! | first: `wx[H][D]`, `w_t[H][TIME_FEATURES]`, `b_in[H]`, `scale[H]`, `mult[H]`, `shift[H]` | `i16`, `f64`, `f64`, `f32`, `i32`, `u8` |
+//! | each of `L` hidden: `w[H][H]`, `bias[H]`, `scale[H]`, `mult[H]`, `shift[H]` | `i8`, `i32`, `f32`, `i32`, `u8` |
+//! | output: `w[D][H]`, `bias[D]`, `scale[D]`, `mult[D]`, `shift[D]` | `i8`, `i32`, `f32`, `i32`, `u8` |
+//! | CRC-32 | `u32` |
+
+mod file;
+mod tanh_table;
+
+use core::fmt;
+
+use super::model::{ScoreMlp, TIME_FEATURES};
+use super::{Float, Preconditioning, Time};
+use crate::num::{masked_entry, SatI32F32};
+use crate::score_source::ScoreSource;
+use crate::{Real, Scalar, Status};
+
+pub use file::q8_encoded_len;
+
+/// Bound of `|tanh_q15(z) 2^-15 - tanh(z 2^-20)|` for every `z`: table interpolation
+/// `(1/64)^2 / 8 * 4 / (3 sqrt 3) = 2.35e-5`, table rounding `2^-16`, interpolation rounding
+/// `2^-16`, clamp at 8 `2.3e-7`: `5.4e-5 < 2^-14`.
+pub const TANH_ERROR: f64 = 1.0 / 16_384.0;
+
+/// Unit of the hidden activations (Q15).
+pub const ACT_FRAC: u32 = 15;
+/// Unit of the pre-activations given to `tanh` (Q20).
+pub const PRE_FRAC: u32 = 20;
+/// Largest `|bias|` accepted (keeps the accumulators from overflowing).
+pub const MAX_BIAS: i32 = 1 << 30;
+/// Largest `output_frac`.
+pub const MAX_OUTPUT_FRAC: u32 = 24;
+
+/// The `|z|` (Q20) beyond which `tanh` is taken from the last table interval.
+const TANH_CLAMP: u32 = (511 << 14) - 1;
+
+/// `tanh(z 2^-20)` in Q15 (see the module documentation; error at most [`TANH_ERROR`]).
+///
+/// # Examples
+/// ```
+/// use tinyscore::learned::quant::{tanh_q15, TANH_ERROR};
+/// let z = (0.5f64 * 1048576.0) as i32;
+/// assert!((tanh_q15(z) as f64 / 32768.0 - 0.5f64.tanh()).abs() <= TANH_ERROR);
+/// assert_eq!(tanh_q15(-z), -tanh_q15(z));
+/// assert_eq!(tanh_q15(i32::MIN), -32767);
+/// ```
+#[inline(always)]
+pub fn tanh_q15(z: i32) -> i16 {
+    let a = z.unsigned_abs().min(TANH_CLAMP);
+    let i = (a >> 14) as usize;
+    let f = (a & 0x3FFF) as i32;
+    let y0 = masked_entry(&tanh_table::TANH_Q15, i) as i32;
+    let y1 = masked_entry(&tanh_table::TANH_Q15, i + 1) as i32;
+    // y1 - y0 <= 512, f < 2^14: no overflow; y <= 32767.
+    let y = (y0 + (((y1 - y0) * f + (1 << 13)) >> 14)) as i16;
+    if z < 0 {
+        -y
+    } else {
+        y
+    }
+}
+
+/// `(a m + 2^(n-1)) >> n`, clamped to `i32`; `m` in `[2^30, 2^31)` and `n` in `[1, 62]`
+/// (checked when the model is built or read).
+///
+/// # Examples
+/// ```
+/// use tinyscore::learned::quant::requantize;
+/// assert_eq!(requantize(1000, 1 << 30, 31), 500); // 1000 * 0.5
+/// assert_eq!(requantize(3, 1 << 30, 32), 1); // 0.75 rounds to 1
+/// assert_eq!(requantize(-3, 1 << 30, 33), 0); // -0.375 rounds to 0
+/// ```
+#[inline(always)]
+pub fn requantize(a: i32, m: i32, n: u8) -> i32 {
+    let n = n as u32;
+    let p = (a as i64 * m as i64).wrapping_add(1i64.wrapping_shl(n.wrapping_sub(1))).wrapping_shr(n);
+    p.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+/// A real multiplier `r > 0` as `(M, n)` with `M` in `[2^30, 2^31)`, `M 2^-n = r` within a
+/// relative `2^-31`; `None` if `n` would leave `[1, 62]` or `r` is not a positive number.
+///
+/// # Examples
+/// ```
+/// use tinyscore::learned::quant::multiplier;
+/// assert_eq!(multiplier(0.5), Some((1 << 30, 31)));
+/// assert_eq!(multiplier(3.0), Some((3 << 29, 29)));
+/// assert_eq!(multiplier(0.0), None);
+/// ```
+pub fn multiplier(r: f64) -> Option<(i32, u8)> {
+    if !(r.is_finite() && r > 0.0) {
+        return None;
+    }
+    let mut n = 0i32;
+    let mut v = r;
+    while v < 1_073_741_824.0 && n <= 62 {
+        v *= 2.0;
+        n += 1;
+    }
+    while v >= 2_147_483_648.0 && n >= 1 {
+        v *= 0.5;
+        n -= 1;
+    }
+    let mut m = round_half_away(v);
+    if m >= 2_147_483_648.0 {
+        m *= 0.5;
+        n -= 1;
+    }
+    if !(1..=62).contains(&n) || !(1_073_741_824.0..2_147_483_648.0).contains(&m) {
+        return None;
+    }
+    Some((m as i32, n as u8))
+}
+
+/// Round to nearest, ties away from zero (`f64`, no `libm`).
+pub(crate) fn round_half_away(v: f64) -> f64 {
+    let r = if v >= 0.0 { v + 0.5 } else { v - 0.5 };
+    // Truncation toward zero; values beyond 2^52 are already integers.
+    if r.abs() < 4_503_599_627_370_496.0 {
+        (r as i64) as f64
+    } else {
+        v
+    }
+}
+
+/// The conversions between the sampler's working type and the network's integers.
+pub trait QuantWork: Real {
+    /// `round(self)` (ties away from zero for floats, up for fixed point) clamped to
+    /// `[lo, hi]`; `true` if it was clamped or the value is at its type's limit.
+    fn round_clamped(self, lo: i32, hi: i32) -> (i32, bool);
+    /// `v 2^-frac` (`frac <= 32`); exact for fixed point, rounded once for floats.
+    fn from_scaled(v: i32, frac: u32) -> Self;
+}
+
+macro_rules! float_work {
+    ($t:ty, $bits:ty, $mant:expr, $bias:expr) => {
+        impl QuantWork for $t {
+            #[inline]
+            fn round_clamped(self, lo: i32, hi: i32) -> (i32, bool) {
+                let r = if self >= 0.0 { self + 0.5 } else { self - 0.5 };
+                let v = r as i32; // truncates, saturates, NaN -> 0
+                let c = v.clamp(lo, hi);
+                (c, c != v || r.is_nan() || r.abs() >= 2_147_483_648.0)
+            }
+            #[inline]
+            fn from_scaled(v: i32, frac: u32) -> Self {
+                // 2^-frac exactly, from its bits.
+                let p = <$t>::from_bits((($bias - frac.min(32)) as $bits) << $mant);
+                v as $t * p
+            }
+        }
+    };
+}
+float_work!(f32, u32, 23, 127u32);
+float_work!(f64, u64, 52, 1023u32);
+
+impl QuantWork for SatI32F32 {
+    #[inline]
+    fn round_clamped(self, lo: i32, hi: i32) -> (i32, bool) {
+        let v = (self.0 >> 31).wrapping_add(1) >> 1; // round(raw 2^-32), ties up
+        let c = v.clamp(lo as i64, hi as i64);
+        (c as i32, c != v || self.is_limit())
+    }
+    #[inline]
+    fn from_scaled(v: i32, frac: u32) -> Self {
+        SatI32F32((v as i64).wrapping_shl(32u32.saturating_sub(frac)))
+    }
+}
+
+/// The requantisation of one output channel: `rq(a) = (a mult + 2^(shift-1)) >> shift`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Requant {
+    /// `M` in `[2^30, 2^31)`.
+    pub mult: i32,
+    /// `n` in `[1, 62]`.
+    pub shift: u8,
+}
+
+impl Requant {
+    /// From a real multiplier (see [`multiplier`]).
+    pub fn new(r: f64) -> Option<Self> {
+        multiplier(r).map(|(mult, shift)| Requant { mult, shift })
+    }
+    /// `true` if `mult` and `shift` are in range.
+    pub fn is_valid(&self) -> bool {
+        (1 << 30..=i32::MAX).contains(&self.mult) && (1..=62).contains(&self.shift)
+    }
+    /// `rq(a)`.
+    #[inline(always)]
+    pub fn apply(&self, a: i32) -> i32 {
+        requantize(a, self.mult, self.shift)
+    }
+    /// The real multiplier `M 2^-n`.
+    pub fn real(&self) -> f64 {
+        self.mult as f64 / libm::exp2(self.shift as f64)
+    }
+}
+
+/// The first layer: i16 weights on the normalised inputs, and the float time block and
+/// bias folded into a per-`t` bias ([`QuantMlp::prepare`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuantFirst<const D: usize, const H: usize> {
+    /// `wx[i][d]`, scale `scale[i]`, `|wx| <= 32767`.
+    pub w: [[i16; D]; H],
+    /// The time-feature weights `w_t[i][k]` (float: used once per `t`).
+    pub w_t: [[f64; TIME_FEATURES]; H],
+    /// The bias `b_in[i]` (float: used once per `t`).
+    pub b_in: [f64; H],
+    /// Weight scale per output channel, `> 0`.
+    pub scale: [f32; H],
+    /// Accumulator (unit `scale[i] s_u`) to Q20.
+    pub rq: [Requant; H],
+}
+
+/// A hidden or output layer: i8 weights, i32 biases in the accumulator's unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuantDense<const I: usize, const O: usize> {
+    /// `w[i][j]`, scale `scale[i]`, `|w| <= 127`.
+    pub w: [[i8; I]; O],
+    /// `b[i]` in units of `scale[i] 2^-15`, `|b| <= 2^30`.
+    pub bias: [i32; O],
+    /// Weight scale per output channel, `> 0`.
+    pub scale: [f32; O],
+    /// Accumulator (unit `scale[i] 2^-15`) to the layer's output unit (Q20 for hidden
+    /// layers, `Q(output_frac)` for the output).
+    pub rq: [Requant; O],
+}
+
+impl<const I: usize, const O: usize> QuantDense<I, O> {
+    /// All zero (scales 1, multipliers 2^-1: valid, useless).
+    pub const fn zeroed() -> Self {
+        QuantDense { w: [[0; I]; O], bias: [0; O], scale: [1.0; O], rq: [Requant { mult: 1 << 30, shift: 31 }; O] }
+    }
+
+    /// `out_i = rq_i(b_i + sum_j w_ij h_j)`, the sum in input order.
+    #[inline(always)]
+    pub fn forward(&self, h: &[i16; I], out: &mut [i32; O]) {
+        for (((o, w), &b), rq) in out.iter_mut().zip(self.w.iter()).zip(self.bias.iter()).zip(self.rq.iter()) {
+            *o = rq.apply(dot_i8(w, h, b));
+        }
+    }
+}
+
+/// `acc + sum_j w_j h_j` in `i32` (cannot overflow for the documented ranges).
+#[inline(always)]
+fn dot_i8<const I: usize>(w: &[i8; I], h: &[i16; I], acc: i32) -> i32 {
+    let mut a = acc;
+    let mut b = 0i32;
+    let mut wc = w.chunks_exact(2);
+    let mut hc = h.chunks_exact(2);
+    for (w2, h2) in (&mut wc).zip(&mut hc) {
+        if let ([w0, w1], [h0, h1]) = (w2, h2) {
+            a = a.wrapping_add((*w0 as i32).wrapping_mul(*h0 as i32));
+            b = b.wrapping_add((*w1 as i32).wrapping_mul(*h1 as i32));
+        }
+    }
+    for (&w0, &h0) in wc.remainder().iter().zip(hc.remainder().iter()) {
+        a = a.wrapping_add((w0 as i32).wrapping_mul(h0 as i32));
+    }
+    a.wrapping_add(b)
+}
+
+/// The quantised score network (see the module documentation): `D` inputs, `L + 1` hidden
+/// layers of width `H`, as [`ScoreMlp`].
+///
+/// # Examples
+/// Quantise a (fresh) model with calibration draws and score with it:
+/// ```
+/// use rand_core::SeedableRng;
+/// use tinyscore::learned::quant::{Calibration, QuantMlp};
+/// use tinyscore::learned::{Preconditioning, ScoreMlp};
+/// let pc = Preconditioning { sigma: 1.0, noise_floor: 0.3, data_mean: [0.0], data_std: [1.0] };
+/// let mut rng = tinyscore::DefaultRng::seed_from_u64(1);
+/// let mut model = ScoreMlp::<f32, 1, 8, 1>::new_random(pc, &mut rng)?;
+/// model.params.output.w[0][3] = 0.5;
+/// let mut cal = Calibration::new();
+/// for k in 0..100 {
+///     let (t, x) = (k as f64 / 100.0, [(k as f32 - 50.0) / 20.0]);
+///     cal.observe(&model, t, &x);
+/// }
+/// let q = QuantMlp::quantize(&model, &cal)?;
+/// let (s, status) = q.score(0.5, &[1.0f32]);
+/// let (f, _) = model.score(0.5, &[1.0f32]);
+/// assert!(status.is_ok());
+/// assert!((s[0] - f[0]).abs() as f64 <= q.error_bound().score + 1e-5);
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuantMlp<const D: usize, const H: usize, const L: usize> {
+    /// Input normalisation and output scaling (as the float model's).
+    pub precond: Preconditioning<D>,
+    /// `s_u`: the unit of the quantised normalised inputs, `> 0`.
+    pub input_scale: f32,
+    /// The network output `o` is `oq 2^-output_frac`, `output_frac <= 24`.
+    pub output_frac: u32,
+    /// First hidden layer.
+    pub first: QuantFirst<D, H>,
+    /// Hidden-to-hidden layers.
+    pub hidden: [QuantDense<H, H>; L],
+    /// Output layer.
+    pub output: QuantDense<H, D>,
+}
+
+/// Everything that depends on `t` only ([`QuantMlp::prepare`]), in the working type `W`.
+#[derive(Clone, Copy, Debug)]
+pub struct QuantTime<W, const D: usize, const H: usize> {
+    /// `m_d`
+    pub mean: [W; D],
+    /// `k_d = 1 / (c_d(t) s_u)`: `x` to the quantised input.
+    pub k: [W; D],
+    /// `1 / c_d(t)^2`
+    pub inv_c2: [W; D],
+    /// `1 / n(t)`
+    pub inv_n: W,
+    /// `B_i(t)`: first-layer bias with the time features folded in (accumulator unit).
+    pub bias0: [i32; H],
+    /// [`Status::Saturated`] if a constant did not fit.
+    pub status: Status,
+}
+
+/// The integer activations of one forward pass ([`QuantMlp::forward_traced`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuantTrace<const D: usize, const H: usize, const L: usize> {
+    /// Quantised normalised inputs (unit `s_u`).
+    pub u: [i16; D],
+    /// First hidden layer (Q15).
+    pub h0: [i16; H],
+    /// Hidden layers `1..=L` (Q15).
+    pub hs: [[i16; H]; L],
+    /// Network output (unit `2^-output_frac`).
+    pub out: [i32; D],
+    /// An input was clamped (outside the calibrated range).
+    pub saturated: bool,
+}
+
+impl<const D: usize, const H: usize, const L: usize> QuantTrace<D, H, L> {
+    /// All zero.
+    pub const fn new() -> Self {
+        QuantTrace { u: [0; D], h0: [0; H], hs: [[0; H]; L], out: [0; D], saturated: false }
+    }
+}
+
+impl<const D: usize, const H: usize, const L: usize> Default for QuantTrace<D, H, L> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Why a model could not be quantised.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum QuantError {
+    /// The calibration saw no valid draw.
+    NoDraws,
+    /// A parameter of the float model is not finite.
+    NotFinite {
+        /// the layer: `first`, `hidden` or `output`
+        layer: &'static str,
+        /// index of the hidden layer (0 otherwise)
+        layer_index: u16,
+    },
+    /// A requantisation multiplier is out of the representable range (a weight scale or
+    /// the input scale is extreme).
+    Multiplier {
+        /// the layer: `first`, `hidden` or `output`
+        layer: &'static str,
+        /// index of the hidden layer (0 otherwise)
+        layer_index: u16,
+        /// output channel
+        channel: u16,
+    },
+    /// A bias does not fit `|b| <= 2^30` accumulator units (tiny weights, large bias).
+    Bias {
+        /// the layer: `hidden` or `output`
+        layer: &'static str,
+        /// index of the hidden layer (0 otherwise)
+        layer_index: u16,
+        /// output channel
+        channel: u16,
+    },
+}
+
+impl fmt::Display for QuantError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            QuantError::NoDraws => write!(f, "the calibration saw no valid (t, x) draw"),
+            QuantError::NotFinite { layer, layer_index } => {
+                write!(f, "layer {layer}[{layer_index}] has a parameter that is not finite")
+            }
+            QuantError::Multiplier { layer, layer_index, channel } => write!(
+                f,
+                "layer {layer}[{layer_index}] channel {channel}: the requantisation multiplier is out of range"
+            ),
+            QuantError::Bias { layer, layer_index, channel } => {
+                write!(f, "layer {layer}[{layer_index}] channel {channel}: the bias does not fit 2^30 units")
+            }
+        }
+    }
+}
+
+impl core::error::Error for QuantError {}
+
+/// Running statistics of calibration draws (fixed arrays, no heap): the largest `|u_d|`
+/// (normalised inputs) and `|o_d|` (network outputs) of the float model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Calibration<const D: usize> {
+    /// `max |u_d|` seen.
+    pub max_u: [f64; D],
+    /// `max |o_d|` seen.
+    pub max_out: [f64; D],
+    /// `max |f_k(t)|` of the time features seen.
+    pub max_feat: [f64; TIME_FEATURES],
+    /// Number of valid draws observed.
+    pub draws: u64,
+}
+
+impl<const D: usize> Default for Calibration<D> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const D: usize> Calibration<D> {
+    /// No draws yet.
+    pub const fn new() -> Self {
+        Calibration { max_u: [0.0; D], max_out: [0.0; D], max_feat: [0.0; TIME_FEATURES], draws: 0 }
+    }
+
+    /// Evaluate the float model at `(t, x)` and record its input and output magnitudes;
+    /// draws with an invalid `t` or a non-finite result are ignored (returns `false`).
+    pub fn observe<F: Float, const H: usize, const L: usize>(
+        &mut self,
+        model: &ScoreMlp<F, D, H, L>,
+        t: f64,
+        x: &[F; D],
+    ) -> bool {
+        let Some(tc) = model.time_consts(t) else { return false };
+        let mut tr = super::model::Trace::new();
+        model.forward_traced(&tc, x, &mut tr);
+        if tr.limited {
+            return false;
+        }
+        for (m, u) in self.max_u.iter_mut().zip(tr.u.iter()) {
+            *m = m.max(u.as_f64().abs());
+        }
+        for (m, o) in self.max_out.iter_mut().zip(tr.out.iter()) {
+            *m = m.max(o.as_f64().abs());
+        }
+        for (m, f) in self.max_feat.iter_mut().zip(tc.feat.iter()) {
+            *m = m.max(f.as_f64().abs());
+        }
+        self.draws += 1;
+        true
+    }
+
+    /// `s_u = max(1, 2 max_d max|u_d|) / 32767`.
+    pub fn input_scale(&self) -> f64 {
+        self.max_u.iter().fold(1.0f64, |a, &u| a.max(2.0 * u)) / 32767.0
+    }
+
+    /// The largest `f <= 24` with `4 max|o| 2^f <= 2^31`.
+    pub fn output_frac(&self) -> u32 {
+        let m = self.max_out.iter().fold(0.0f64, |a, &o| a.max(o));
+        let mut f = MAX_OUTPUT_FRAC;
+        while f > 0 && 4.0 * m * libm::exp2(f as f64) > 2_147_483_648.0 {
+            f -= 1;
+        }
+        f
+    }
+}
+
+/// `max |row|` over a float row, and whether every value is finite.
+fn row_max<F: Float>(row: &[F]) -> (f64, bool) {
+    row.iter().fold((0.0f64, true), |(m, ok), v| {
+        let v = v.as_f64();
+        (m.max(v.abs()), ok && v.is_finite())
+    })
+}
+
+/// Per-channel symmetric quantisation of a float row to `[-qmax, qmax]`, with a scale of at
+/// least `floor`: the scale (as stored, `f32`) and the integers through `put`.
+fn quantize_row<F: Float>(row: &[F], qmax: f64, floor: f32, mut put: impl FnMut(usize, i32)) -> f32 {
+    let (m, _) = row_max(row);
+    let s = ((m / qmax) as f32).max(floor);
+    let s = if s > 0.0 && s.is_finite() { s } else { 1.0 };
+    for (j, v) in row.iter().enumerate() {
+        let q = round_half_away(v.as_f64() / s as f64).clamp(-qmax, qmax);
+        put(j, q as i32);
+    }
+    s
+}
+
+impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
+    /// Largest `|wx|` of the first layer: `32767 / D` (so that `D` products of at most
+    /// `32767^2 / D` and a bias of at most `2^30` fit `i32`).
+    pub const FIRST_QMAX: i16 = (32767 / if D == 0 { 1 } else { D }) as i16;
+
+    /// Quantise a float model with the scales chosen from `cal` (module documentation).
+    ///
+    /// # Errors
+    /// [`QuantError::NoDraws`] without draws; [`QuantError::NotFinite`] for a non-finite
+    /// parameter; [`QuantError::Multiplier`] or [`QuantError::Bias`] for scales out of range.
+    pub fn quantize<F: Float>(model: &ScoreMlp<F, D, H, L>, cal: &Calibration<D>) -> Result<Self, QuantError> {
+        if cal.draws == 0 {
+            return Err(QuantError::NoDraws);
+        }
+        let p = &model.params;
+        let input_scale = cal.input_scale() as f32;
+        let su = input_scale as f64;
+        let output_frac = cal.output_frac();
+        let mut first = QuantFirst {
+            w: [[0; D]; H],
+            w_t: [[0.0; TIME_FEATURES]; H],
+            b_in: [0.0; H],
+            scale: [1.0; H],
+            rq: [Requant::default(); H],
+        };
+        for (i, ((((wq, wt), b), s), rq)) in first
+            .w
+            .iter_mut()
+            .zip(first.w_t.iter_mut())
+            .zip(first.b_in.iter_mut())
+            .zip(first.scale.iter_mut())
+            .zip(first.rq.iter_mut())
+            .enumerate()
+        {
+            let (Some(wrow), Some(trow), Some(&bi)) = (p.input.w.get(i), p.time.w.get(i), p.input.b.get(i)) else {
+                continue;
+            };
+            let not_finite = QuantError::NotFinite { layer: "first", layer_index: 0 };
+            if !(row_max(wrow).1 && row_max(trow).1 && bi.as_f64().is_finite()) {
+                return Err(not_finite);
+            }
+            // The accumulator unit s su must also hold the folded bias |b + w_t f| <= bb
+            // (twice the calibrated feature range) within 2^30 units.
+            let bb = trow.iter().zip(cal.max_feat.iter()).fold(bi.as_f64().abs(), |a, (w, f)| a + w.as_f64().abs() * f);
+            let floor = (2.0 * bb / (MAX_BIAS as f64 * su)) as f32;
+            *s = quantize_row(wrow, Self::FIRST_QMAX as f64, floor, |j, q| {
+                if let Some(d) = wq.get_mut(j) {
+                    *d = q as i16;
+                }
+            });
+            for (d, v) in wt.iter_mut().zip(trow.iter()) {
+                *d = v.as_f64();
+            }
+            *b = bi.as_f64();
+            *rq = Requant::new(*s as f64 * su * (1u32 << PRE_FRAC) as f64).ok_or(QuantError::Multiplier {
+                layer: "first",
+                layer_index: 0,
+                channel: i as u16,
+            })?;
+        }
+        let mut hidden = [QuantDense::<H, H>::zeroed(); L];
+        for (l, (q, f)) in hidden.iter_mut().zip(p.hidden.iter()).enumerate() {
+            quantize_dense(&f.w, &f.b, q, (1u32 << PRE_FRAC) as f64, "hidden", l as u16)?;
+        }
+        let mut output = QuantDense::<H, D>::zeroed();
+        quantize_dense(&p.output.w, &p.output.b, &mut output, libm::exp2(output_frac as f64), "output", 0)?;
+        Ok(QuantMlp { precond: model.precond, input_scale, output_frac, first, hidden, output })
+    }
+
+    /// The constants at time `t` (`None` if `t` is negative or not finite): computed once
+    /// per `t` in `f64`.
+    pub fn prepare<W: QuantWork>(&self, t: f64) -> Option<QuantTime<W, D, H>> {
+        let t = Time::new(t)?.get();
+        let pc = &self.precond;
+        let su = self.input_scale as f64;
+        let g2t = pc.sigma * pc.sigma * t;
+        let mut sat = false;
+        let mut conv = |v: f64| {
+            let (w, s) = W::from_f64_saturating(v);
+            sat |= s;
+            w
+        };
+        let mut mean = [W::ZERO; D];
+        let mut k = [W::ZERO; D];
+        let mut inv_c2 = [W::ZERO; D];
+        for (((m, kd), ic2), (&md, &sd)) in
+            mean.iter_mut().zip(k.iter_mut()).zip(inv_c2.iter_mut()).zip(pc.data_mean.iter().zip(pc.data_std.iter()))
+        {
+            let c2 = sd * sd + g2t;
+            *m = conv(md);
+            *kd = conv(1.0 / libm::sqrt(c2) / su);
+            *ic2 = conv(1.0 / c2);
+        }
+        let n = pc.noise_scale(t);
+        let inv_n = conv(1.0 / n);
+        let feat = [libm::log(n / pc.noise_floor), pc.noise_floor / n];
+        let mut bias0 = [0i32; H];
+        for (((b, wt), &bi), &s) in
+            bias0.iter_mut().zip(self.first.w_t.iter()).zip(self.first.b_in.iter()).zip(self.first.scale.iter())
+        {
+            let mut v = bi;
+            for (&w, &f) in wt.iter().zip(feat.iter()) {
+                v += w * f;
+            }
+            let r = round_half_away(v / (s as f64 * su));
+            let c = r.clamp(-(MAX_BIAS as f64), MAX_BIAS as f64);
+            sat |= c != r;
+            *b = c as i32;
+        }
+        Some(QuantTime { mean, k, inv_c2, inv_n, bias0, status: Status::from_saturated(sat) })
+    }
+
+    /// The integer forward pass at `x` (in the working type), keeping every activation.
+    pub fn forward_traced<W: QuantWork>(&self, tc: &QuantTime<W, D, H>, x: &[W; D], tr: &mut QuantTrace<D, H, L>) {
+        let mut sat = !tc.status.is_ok();
+        for (uq, (&xd, (&m, &k))) in tr.u.iter_mut().zip(x.iter().zip(tc.mean.iter().zip(tc.k.iter()))) {
+            let (v, s) = ((xd - m) * k).round_clamped(-32767, 32767);
+            *uq = v as i16;
+            sat |= s;
+        }
+        let f = &self.first;
+        for ((h, (w, &b)), rq) in tr.h0.iter_mut().zip(f.w.iter().zip(tc.bias0.iter())).zip(f.rq.iter()) {
+            let mut a = b;
+            for (&wd, &ud) in w.iter().zip(tr.u.iter()) {
+                a = a.wrapping_add((wd as i32).wrapping_mul(ud as i32));
+            }
+            *h = tanh_q15(rq.apply(a));
+        }
+        let mut z = [0i32; H];
+        let mut prev = &tr.h0;
+        for (layer, out) in self.hidden.iter().zip(tr.hs.iter_mut()) {
+            layer.forward(prev, &mut z);
+            for (o, &zi) in out.iter_mut().zip(z.iter()) {
+                *o = tanh_q15(zi);
+            }
+            prev = out;
+        }
+        self.output.forward(prev, &mut tr.out);
+        tr.saturated = sat;
+    }
+
+    /// The score from a traced forward pass: `o 2^-output_frac / n - (x - m) / c^2` in `W`.
+    pub fn score_work<W: QuantWork>(&self, tc: &QuantTime<W, D, H>, x: &[W; D], tr: &QuantTrace<D, H, L>) -> [W; D] {
+        let mut s = [W::ZERO; D];
+        for ((sd, (&xd, &o)), (&m, &ic2)) in
+            s.iter_mut().zip(x.iter().zip(tr.out.iter())).zip(tc.mean.iter().zip(tc.inv_c2.iter()))
+        {
+            *sd = W::from_scaled(o, self.output_frac) * tc.inv_n - (xd - m) * ic2;
+        }
+        s
+    }
+
+    /// `s(x, t)` with the constants of `t` from [`Self::prepare`]; [`Status::Saturated`] if
+    /// an input was outside the calibrated range (clamped) or a result left `S`'s range.
+    pub fn score_prepared<S: Scalar>(&self, tc: &QuantTime<S::Work, D, H>, x: &[S; D]) -> ([S; D], Status)
+    where
+        S::Work: QuantWork,
+    {
+        let xw = x.map(|v| v.to_work());
+        let mut tr = QuantTrace::new();
+        self.forward_traced(tc, &xw, &mut tr);
+        let sw = self.score_work(tc, &xw, &tr);
+        let mut status = Status::from_saturated(tr.saturated);
+        let mut out = [S::default(); D];
+        for (o, &w) in out.iter_mut().zip(sw.iter()) {
+            let (v, st) = S::from_work(w);
+            *o = v;
+            status = status.and(st);
+        }
+        (out, status)
+    }
+
+    /// `s(x, t)`; a zero score and [`Status::Saturated`] for an invalid `t`.
+    pub fn score<S: Scalar>(&self, t: f64, x: &[S; D]) -> ([S; D], Status)
+    where
+        S::Work: QuantWork,
+    {
+        match self.prepare::<S::Work>(t) {
+            Some(tc) => self.score_prepared(&tc, x),
+            None => ([S::default(); D], Status::Saturated),
+        }
+    }
+
+    /// The largest normalised input `|u|` that does not saturate: `32767 s_u`.
+    pub fn input_range(&self) -> f64 {
+        32767.0 * self.input_scale as f64
+    }
+
+    /// A-priori bound of `|o_q - o|` per output, `o` the float model this model was
+    /// quantised from evaluated exactly, for every `(t, x)` whose quantised input does not
+    /// saturate (`|u| <= `[`Self::input_range`]); and of the score, `max_d / n0`.
+    ///
+    /// With `|w| <= |wq| s + s / 2` recovered from the stored weights, layer by layer
+    /// (`e` the input error, `|in| <= r` the input magnitude):
+    /// `e_i = sum_j (s_i / 2 r + |w_ij| e_j) + bias rounding + 2^-20 (multiplier, |z| <= 2048)
+    /// + the output unit / 2`; after `tanh`, `e + TANH_ERROR`. The input's error is
+    /// `s_u (1/2 + 1/64)` (rounding, plus the working type's rounding of `(x - m) k`).
+    /// The score's own arithmetic in `S` (`o / n`, the skip term) is not included.
+    pub fn error_bound(&self) -> QuantBound<D> {
+        let su = self.input_scale as f64;
+        let umax = self.input_range();
+        let eu = su * (0.5 + 1.0 / 64.0);
+        let requant = 1.0 / 1_048_576.0 + 0.5 / (1u32 << PRE_FRAC) as f64;
+        let mut e = [0.0f64; H];
+        for ((ei, w), &s) in e.iter_mut().zip(self.first.w.iter()).zip(self.first.scale.iter()) {
+            let s = s as f64;
+            let mut v = 0.5 * s * su + requant;
+            for &wd in w.iter() {
+                let wabs = (wd as f64).abs() * s + 0.5 * s;
+                v += 0.5 * s * (umax + eu) + wabs * eu;
+            }
+            *ei = v.min(2.0) + TANH_ERROR;
+        }
+        for layer in self.hidden.iter() {
+            let mut next = [0.0f64; H];
+            dense_bound(layer, &e, requant, &mut next);
+            e = next.map(|v| v.min(2.0) + TANH_ERROR);
+        }
+        let unit = libm::exp2(-(self.output_frac as f64));
+        // The multiplier's relative 2^-31 on |o| < 2^31 units, and the rounding.
+        let out_rq = unit + 0.5 * unit;
+        let mut output = [0.0f64; D];
+        dense_bound(&self.output, &e, out_rq, &mut output);
+        let worst = output.iter().fold(0.0f64, |a, &b| a.max(b));
+        QuantBound { output, score: worst / self.precond.noise_floor }
+    }
+}
+
+/// `e_i = sum_j (s_i / 2 + |w_ij| e_j) + s_i 2^-16 + rq` for inputs `|h| <= 1`.
+fn dense_bound<const I: usize, const O: usize>(layer: &QuantDense<I, O>, e: &[f64; I], rq: f64, out: &mut [f64; O]) {
+    for ((o, w), &s) in out.iter_mut().zip(layer.w.iter()).zip(layer.scale.iter()) {
+        let s = s as f64;
+        let mut v = 0.5 * s / (1u32 << ACT_FRAC) as f64 + rq;
+        for (&wj, &ej) in w.iter().zip(e.iter()) {
+            v += 0.5 * s + ((wj as f64).abs() * s + 0.5 * s) * ej;
+        }
+        *o = v;
+    }
+}
+
+/// Quantise a float dense layer: i8 weights, biases in accumulator units, multipliers to
+/// the output unit `2^-frac` (`out_unit_inv = 2^frac`).
+fn quantize_dense<F: Float, const I: usize, const O: usize>(
+    w: &[[F; I]; O],
+    b: &[F; O],
+    q: &mut QuantDense<I, O>,
+    out_unit_inv: f64,
+    layer: &'static str,
+    layer_index: u16,
+) -> Result<(), QuantError> {
+    let act_unit = 1.0 / (1u32 << ACT_FRAC) as f64;
+    for (i, ((((wrow, &bi), wq), (bq, s)), rq)) in w
+        .iter()
+        .zip(b.iter())
+        .zip(q.w.iter_mut())
+        .zip(q.bias.iter_mut().zip(q.scale.iter_mut()))
+        .zip(q.rq.iter_mut())
+        .enumerate()
+    {
+        if !(row_max(wrow).1 && bi.as_f64().is_finite()) {
+            return Err(QuantError::NotFinite { layer, layer_index });
+        }
+        *s = quantize_row(wrow, 127.0, 0.0, |j, v| {
+            if let Some(d) = wq.get_mut(j) {
+                *d = v as i8;
+            }
+        });
+        let unit = *s as f64 * act_unit;
+        let r = round_half_away(bi.as_f64() / unit);
+        if r.abs() > MAX_BIAS as f64 {
+            return Err(QuantError::Bias { layer, layer_index, channel: i as u16 });
+        }
+        *bq = r as i32;
+        *rq = Requant::new(unit * out_unit_inv).ok_or(QuantError::Multiplier {
+            layer,
+            layer_index,
+            channel: i as u16,
+        })?;
+    }
+    Ok(())
+}
+
+/// The a-priori error bound ([`QuantMlp::error_bound`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuantBound<const D: usize> {
+    /// Bound of `|o_q,d - o_d|` (network output, units of the output `o`).
+    pub output: [f64; D],
+    /// Bound of the score's difference, `max_d output_d / n0` (at the worst `t`).
+    pub score: f64,
+}
+
+impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreSource<S, D> for QuantMlp<D, H, L>
+where
+    S::Work: QuantWork,
+{
+    fn score_at(&mut self, t: f64, x: &[S; D]) -> ([S; D], Status) {
+        self.score(t, x)
+    }
+}
+
+/// The error of one layer's output against the float model, over the observed draws.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerError {
+    /// The layer: `input`, `first`, `hidden` or `output`.
+    pub layer: &'static str,
+    /// Index of the hidden layer (0 otherwise).
+    pub index: u16,
+    /// Unit of the layer's quantised output (`s_u`, `2^-15`, `2^-output_frac`).
+    pub act_scale: f64,
+    /// Smallest and largest weight scale over the output channels (0 for `input`).
+    pub weight_scale: (f64, f64),
+    /// Largest `|value|` of the float model's layer output.
+    pub max_abs: f64,
+    /// Largest `|quantised - float|`.
+    pub max_error: f64,
+    /// Sum of squared errors.
+    pub sum_sq: f64,
+    /// Number of values compared.
+    pub count: u64,
+}
+
+impl LayerError {
+    const fn new(layer: &'static str, index: u16) -> Self {
+        LayerError {
+            layer,
+            index,
+            act_scale: 0.0,
+            weight_scale: (0.0, 0.0),
+            max_abs: 0.0,
+            max_error: 0.0,
+            sum_sq: 0.0,
+            count: 0,
+        }
+    }
+
+    /// Root mean square error (0 without values).
+    pub fn rms(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            libm::sqrt(self.sum_sq / self.count as f64)
+        }
+    }
+
+    fn add(&mut self, q: f64, f: f64) {
+        let e = (q - f).abs();
+        self.max_abs = self.max_abs.max(f.abs());
+        self.max_error = self.max_error.max(e);
+        self.sum_sq += e * e;
+        self.count += 1;
+    }
+}
+
+fn scale_range(s: &[f32]) -> (f64, f64) {
+    s.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &v| (lo.min(v as f64), hi.max(v as f64)))
+}
+
+/// The per-layer quantisation report: each layer's scales and the error of its output
+/// against the float model, the float model's layer fed with the float inputs (so each
+/// row shows the error accumulated up to that layer).
+///
+/// # Examples
+/// ```
+/// # use rand_core::SeedableRng;
+/// # use tinyscore::learned::quant::{Calibration, QuantMlp, QuantReport};
+/// # use tinyscore::learned::{Preconditioning, ScoreMlp};
+/// # let pc = Preconditioning { sigma: 1.0, noise_floor: 0.3, data_mean: [0.0], data_std: [1.0] };
+/// # let model = ScoreMlp::<f32, 1, 8, 1>::new_random(pc, &mut tinyscore::DefaultRng::seed_from_u64(1))?;
+/// # let mut cal = Calibration::new();
+/// # cal.observe(&model, 0.5, &[1.0]);
+/// let q = QuantMlp::quantize(&model, &cal)?;
+/// let mut report = QuantReport::new(&q);
+/// report.observe(&q, &model, 0.5, &[1.0]);
+/// for row in report.layers() {
+///     assert!(row.max_error <= 1e-2, "{}: {}", row.layer, row.max_error);
+/// }
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuantReport<const L: usize> {
+    /// The quantised normalised input `u`.
+    pub input: LayerError,
+    /// The first hidden layer (after `tanh`).
+    pub first: LayerError,
+    /// The hidden layers `1..=L` (after `tanh`).
+    pub hidden: [LayerError; L],
+    /// The network output `o`.
+    pub output: LayerError,
+}
+
+impl<const L: usize> QuantReport<L> {
+    /// An empty report with the scales of `q`.
+    pub fn new<const D: usize, const H: usize>(q: &QuantMlp<D, H, L>) -> Self {
+        let act = 1.0 / (1u32 << ACT_FRAC) as f64;
+        let mut hidden = [LayerError::new("hidden", 0); L];
+        for (l, (h, layer)) in hidden.iter_mut().zip(q.hidden.iter()).enumerate() {
+            *h = LayerError { index: l as u16, act_scale: act, weight_scale: scale_range(&layer.scale), ..*h };
+        }
+        QuantReport {
+            input: LayerError { act_scale: q.input_scale as f64, ..LayerError::new("input", 0) },
+            first: LayerError {
+                act_scale: act,
+                weight_scale: scale_range(&q.first.scale),
+                ..LayerError::new("first", 0)
+            },
+            hidden,
+            output: LayerError {
+                act_scale: libm::exp2(-(q.output_frac as f64)),
+                weight_scale: scale_range(&q.output.scale),
+                ..LayerError::new("output", 0)
+            },
+        }
+    }
+
+    /// Compare every layer of `q` with the float `model` at `(t, x)` (in `f64`); `false`
+    /// (nothing recorded) for an invalid `t` or a non-finite float result.
+    pub fn observe<F: Float, const D: usize, const H: usize>(
+        &mut self,
+        q: &QuantMlp<D, H, L>,
+        model: &ScoreMlp<F, D, H, L>,
+        t: f64,
+        x: &[F; D],
+    ) -> bool {
+        let (Some(tc), Some(qt)) = (model.time_consts(t), q.prepare::<f64>(t)) else { return false };
+        let mut tr = super::model::Trace::new();
+        model.forward_traced(&tc, x, &mut tr);
+        if tr.limited {
+            return false;
+        }
+        let mut qtr = QuantTrace::new();
+        q.forward_traced(&qt, &x.map(|v| v.as_f64()), &mut qtr);
+        let su = q.input_scale as f64;
+        let act = 1.0 / (1u32 << ACT_FRAC) as f64;
+        for (&uq, &u) in qtr.u.iter().zip(tr.u.iter()) {
+            self.input.add(uq as f64 * su, u.as_f64());
+        }
+        for (&hq, &h) in qtr.h0.iter().zip(tr.h0.iter()) {
+            self.first.add(hq as f64 * act, h.as_f64());
+        }
+        for (rep, (qh, fh)) in self.hidden.iter_mut().zip(qtr.hs.iter().zip(tr.hs.iter())) {
+            for (&hq, &h) in qh.iter().zip(fh.iter()) {
+                rep.add(hq as f64 * act, h.as_f64());
+            }
+        }
+        let unit = libm::exp2(-(q.output_frac as f64));
+        for (&oq, &o) in qtr.out.iter().zip(tr.out.iter()) {
+            self.output.add(oq as f64 * unit, o.as_f64());
+        }
+        true
+    }
+
+    /// The rows in order: input, first, hidden `0..L`, output.
+    pub fn layers(&self) -> impl Iterator<Item = &LayerError> {
+        [&self.input, &self.first].into_iter().chain(self.hidden.iter()).chain([&self.output])
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,255 @@
+#![allow(clippy::needless_range_loop)]
+extern crate std;
+
+use super::*;
+use crate::learned::model_file::ModelFileError;
+use crate::sampling::uniform_f64;
+use fixed::types::I16F16;
+use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+
+type M = ScoreMlp<f32, 2, 8, 2>;
+type Q = QuantMlp<2, 8, 2>;
+
+/// A random float model with a random (non-zero) output layer and biases.
+fn model(seed: u64) -> M {
+    let pc = Preconditioning { sigma: 1.0, noise_floor: 0.3, data_mean: [0.5, -0.5], data_std: [1.5, 1.0] };
+    let mut rng = crate::DefaultRng::seed_from_u64(seed);
+    let mut m = M::new_random(pc, &mut rng).unwrap();
+    let mut r = |a: f64| (a * (2.0 * uniform_f64(&mut rng) - 1.0)) as f32;
+    for row in m.params.output.w.iter_mut() {
+        for v in row.iter_mut() {
+            *v = r(1.5);
+        }
+    }
+    for b in m.params.input.b.iter_mut().chain(m.params.output.b.iter_mut()) {
+        *b = r(0.5);
+    }
+    for l in m.params.hidden.iter_mut() {
+        for b in l.b.iter_mut() {
+            *b = r(0.5);
+        }
+    }
+    m
+}
+
+/// `(t, x)` with `t` uniform in `[0, 1]` and `x` around the data (`|x - m| <= 3 c(t)`).
+fn draw(rng: &mut crate::DefaultRng, m: &M) -> (f64, [f32; 2]) {
+    let t = uniform_f64(rng);
+    let mut x = [0.0f32; 2];
+    for (xd, (&md, &sd)) in x.iter_mut().zip(m.precond.data_mean.iter().zip(m.precond.data_std.iter())) {
+        let c = libm::sqrt(sd * sd + t);
+        *xd = (md + 3.0 * c * (2.0 * uniform_f64(rng) - 1.0)) as f32;
+    }
+    (t, x)
+}
+
+fn calibrated(m: &M) -> Q {
+    let mut cal = Calibration::new();
+    let mut rng = crate::DefaultRng::seed_from_u64(99);
+    for _ in 0..2000 {
+        let (t, x) = draw(&mut rng, m);
+        assert!(cal.observe(m, t, &x));
+    }
+    QuantMlp::quantize(m, &cal).unwrap()
+}
+
+#[test]
+fn tanh_table_matches_libm() {
+    for (k, &v) in tanh_table::TANH_Q15.iter().enumerate() {
+        let exact = libm::tanh(k as f64 / 64.0) * 32768.0;
+        assert!((v as f64 - exact.min(32767.0)).abs() <= 0.5, "{k}");
+    }
+}
+
+#[test]
+fn tanh_q15_within_its_bound() {
+    let mut worst = 0.0f64;
+    let mut z = -(9i64 << 20);
+    while z <= 9 << 20 {
+        let e = (tanh_q15(z as i32) as f64 / 32768.0 - libm::tanh(z as f64 / 1_048_576.0)).abs();
+        worst = worst.max(e);
+        z += 37;
+    }
+    assert!(worst <= TANH_ERROR, "{worst}");
+    assert!(worst > TANH_ERROR / 4.0, "the bound is not far off: {worst}");
+    assert_eq!(tanh_q15(i32::MAX), 32767);
+    assert_eq!(tanh_q15(0), 0);
+}
+
+#[test]
+fn requantize_matches_exact_rounding() {
+    let mut rng = crate::DefaultRng::seed_from_u64(5);
+    for _ in 0..20000 {
+        let a = (rng.next_u32() as i32) >> (rng.next_u32() % 31);
+        let m = (1 << 30) | (rng.next_u32() as i32 & 0x3FFF_FFFF);
+        let n = 1 + (rng.next_u32() % 62) as u8;
+        // floor(a m / 2^n + 1/2) in i128.
+        let exact = ((a as i128 * m as i128) * 2 + (1i128 << n)).div_euclid(1i128 << (n as u32 + 1));
+        let exact = exact.clamp(i32::MIN as i128, i32::MAX as i128) as i32;
+        assert_eq!(requantize(a, m, n), exact, "{a} {m} {n}");
+    }
+}
+
+#[test]
+fn multiplier_is_within_its_relative_error() {
+    for r in [3.7e-9, 0.001, 0.3, 1.0, 1.5, 123.456, 1e8] {
+        let (m, n) = multiplier(r).unwrap();
+        let v = m as f64 / libm::exp2(n as f64);
+        assert!(((v - r) / r).abs() <= libm::exp2(-31.0), "{r}");
+    }
+    assert_eq!(multiplier(f64::NAN), None);
+    assert_eq!(multiplier(1e30), None);
+    assert_eq!(multiplier(1e-12), None); // would need n > 62
+}
+
+#[test]
+fn quantised_output_within_the_a_priori_bound() {
+    for seed in 1..4 {
+        let m = model(seed);
+        let q = calibrated(&m);
+        let exact = m.convert::<f64>().unwrap();
+        let bound = q.error_bound();
+        let mut rng = crate::DefaultRng::seed_from_u64(seed + 100);
+        let mut worst = [0.0f64; 2];
+        let mut worst_score = 0.0f64;
+        for _ in 0..3000 {
+            let (t, x) = draw(&mut rng, &m);
+            let xf = x.map(|v| v as f64);
+            let tc = exact.time_consts(t).unwrap();
+            let mut tr = crate::learned::model::Trace::new();
+            exact.forward_traced(&tc, &xf, &mut tr);
+            let qt = q.prepare::<f64>(t).unwrap();
+            let mut qtr = QuantTrace::new();
+            q.forward_traced(&qt, &xf, &mut qtr);
+            assert!(!qtr.saturated);
+            for (d, w) in worst.iter_mut().enumerate() {
+                let e = (qtr.out[d] as f64 * libm::exp2(-(q.output_frac as f64)) - tr.out[d]).abs();
+                *w = w.max(e);
+            }
+            let (sq, st) = q.score(t, &xf);
+            let (sf, _) = exact.score(t, &xf);
+            assert!(st.is_ok());
+            for (a, b) in sq.iter().zip(sf.iter()) {
+                worst_score = worst_score.max((a - b).abs());
+            }
+        }
+        for d in 0..2 {
+            assert!(worst[d] <= bound.output[d], "seed {seed} d {d}: {} > {}", worst[d], bound.output[d]);
+        }
+        assert!(worst_score <= bound.score + 1e-9, "{worst_score} > {}", bound.score);
+        // Not vacuous: the quantised model is close, and the bound within a few hundred times.
+        assert!(worst[0] > 0.0 && worst[0] < 0.05, "{worst:?}");
+        std::println!("seed {seed}: observed {worst:?}, bound {:?}", bound.output);
+    }
+}
+
+#[test]
+fn every_scalar_type_agrees_with_f64() {
+    let m = model(7);
+    let q = calibrated(&m);
+    let mut rng = crate::DefaultRng::seed_from_u64(8);
+    for _ in 0..500 {
+        let (t, x) = draw(&mut rng, &m);
+        let (s64, _) = q.score(t, &x.map(|v| v as f64));
+        let (s32, st32) = q.score(t, &x);
+        let (sfx, stfx) = q.score(t, &x.map(|v| I16F16::from_num(v)));
+        assert!(st32.is_ok() && stfx.is_ok());
+        for d in 0..2 {
+            let scale = 1.0 + s64[d].abs();
+            assert!((s32[d] as f64 - s64[d]).abs() <= 2e-3 * scale, "{} {}", s32[d], s64[d]);
+            assert!((sfx[d].to_num::<f64>() - s64[d]).abs() <= 2e-3 * scale, "{} {}", sfx[d], s64[d]);
+        }
+    }
+}
+
+#[test]
+fn far_inputs_are_flagged() {
+    let m = model(2);
+    let q = calibrated(&m);
+    let (_, st) = q.score(0.1, &[1e4f32, 0.0]);
+    assert_eq!(st, Status::Saturated);
+    let (s, st) = q.score(-1.0, &[0.0f32, 0.0]);
+    assert_eq!((s, st), ([0.0; 2], Status::Saturated));
+}
+
+#[test]
+fn report_rows_and_errors() {
+    let m = model(3);
+    let q = calibrated(&m);
+    let mut rep = QuantReport::new(&q);
+    let mut rng = crate::DefaultRng::seed_from_u64(4);
+    for _ in 0..500 {
+        let (t, x) = draw(&mut rng, &m);
+        assert!(rep.observe(&q, &m, t, &x));
+    }
+    let names: std::vec::Vec<_> = rep.layers().map(|r| (r.layer, r.index)).collect();
+    assert_eq!(names, [("input", 0), ("first", 0), ("hidden", 0), ("hidden", 1), ("output", 0)]);
+    assert!(rep.input.max_error <= 0.51 * q.input_scale as f64);
+    for r in rep.layers() {
+        assert_eq!(r.count, if r.layer == "input" || r.layer == "output" { 1000 } else { 4000 });
+        assert!(r.rms() <= r.max_error && r.max_error > 0.0, "{r:?}");
+    }
+    assert!(rep.output.max_error <= q.error_bound().output.iter().fold(0.0f64, |a, &b| a.max(b)));
+}
+
+#[test]
+fn calibration_needs_draws() {
+    assert_eq!(Q::quantize(&model(1), &Calibration::new()), Err(QuantError::NoDraws));
+    let mut m = model(1);
+    m.params.hidden[1].w[2][3] = f32::NAN;
+    let mut cal = Calibration::new();
+    cal.max_u = [1.0; 2];
+    cal.draws = 1;
+    assert_eq!(Q::quantize(&m, &cal), Err(QuantError::NotFinite { layer: "hidden", layer_index: 1 }));
+}
+
+#[test]
+fn file_round_trip_and_refusals() {
+    let m = model(4);
+    let q = calibrated(&m);
+    let mut buf = [0u8; Q::ENCODED_LEN];
+    assert_eq!(q.encode(&mut buf), Ok(Q::ENCODED_LEN));
+    assert_eq!(u16::from_le_bytes([buf[4], buf[5]]), 2);
+    assert_eq!(Q::decode(&buf), Ok(q));
+    // Truncated, trailing, corrupted.
+    assert!(matches!(Q::decode(&buf[..buf.len() - 3]), Err(ModelFileError::Truncated { .. })));
+    let mut long = [0u8; Q::ENCODED_LEN + 1];
+    long[..Q::ENCODED_LEN].copy_from_slice(&buf);
+    assert!(matches!(Q::decode(&long), Err(ModelFileError::TrailingBytes { .. })));
+    let mut bad = buf;
+    bad[100] ^= 4;
+    assert!(matches!(Q::decode(&bad), Err(ModelFileError::ChecksumMismatch { .. })));
+    // A field out of range with a valid checksum: named.
+    let fix_crc = |b: &mut [u8; Q::ENCODED_LEN]| {
+        let n = b.len() - 4;
+        let c = crate::learned::model_file::crc32(&b[..n]);
+        b[n..].copy_from_slice(&c.to_le_bytes());
+    };
+    let mut bad = buf;
+    let shift0 = Q::ENCODED_LEN - 4 - 2; // output.shift[0]
+    bad[shift0] = 0;
+    fix_crc(&mut bad);
+    let e = Q::decode(&bad).unwrap_err();
+    assert_eq!(e, ModelFileError::QuantField { layer: "output", layer_index: 0, field: "shift", index: 0 });
+    assert_eq!(std::format!("{e}"), "q8 field output.shift[0] is out of range");
+    let mut bad = buf;
+    let w0 = 20 + 8 * 6 + 8 + 2 * 2 * 8 + 8 * 16 + 8 * 8 + 4 * 8 + 4 * 8 + 8 + 7; // hidden[0].w[7]
+    bad[w0] = 0x80;
+    fix_crc(&mut bad);
+    assert_eq!(
+        Q::decode(&bad),
+        Err(ModelFileError::QuantField { layer: "hidden", layer_index: 0, field: "w", index: 7 })
+    );
+    // Shape, and the other kind of model.
+    assert!(matches!(QuantMlp::<2, 8, 1>::decode(&buf), Err(ModelFileError::ShapeMismatch { field: "layers", .. })));
+    assert_eq!(M::decode(&buf), Err(ModelFileError::ScalarKind { found: "q8", reader: "ScoreMlp" }));
+    let mut v1 = [0u8; M::ENCODED_LEN];
+    m.encode(&mut v1).unwrap();
+    assert_eq!(u16::from_le_bytes([v1[4], v1[5]]), 1);
+    assert_eq!(M::decode(&v1), Ok(m));
+    assert_eq!(Q::decode(&v1), Err(ModelFileError::ScalarKind { found: "f32", reader: "QuantMlp" }));
+    // A version-1 header with the q8 code is refused.
+    let mut v1q = buf;
+    v1q[4] = 1;
+    assert_eq!(Q::decode(&v1q), Err(ModelFileError::UnknownScalar { code: 4 }));
+}
