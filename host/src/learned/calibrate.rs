@@ -18,10 +18,11 @@ use rand::SeedableRng;
 use rand_core::RngCore;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tinyscore::learned::model::Trace;
+use tinyscore::learned::quant::{Calibration, QuantReport};
 use tinyscore::mixture::{Component, GaussianMixture};
 use tinyscore::Real;
 
-use super::model_io::{Model, HIDDEN, LAYERS};
+use super::model_io::{Model, QModel, HIDDEN, LAYERS};
 
 /// Draws `quantize` takes when not told.
 pub const DEFAULT_DRAWS: usize = 4096;
@@ -157,6 +158,50 @@ pub fn layer_ranges<const D: usize>(model: &Model<f64, D>, draws: &[Draw<D>]) ->
             },
         )
         .collect())
+}
+
+/// Calibrate on `draws`, quantise, and measure each layer's error against the `f64`
+/// model on the same draws.
+///
+/// # Errors
+/// No usable draw, or a parameter the q8 format cannot hold ([`QuantError`](tinyscore::learned::quant::QuantError)).
+pub fn quantize<const D: usize>(model: &Model<f64, D>, draws: &[Draw<D>]) -> Result<(QModel<D>, QuantReport<LAYERS>)> {
+    let mut cal = Calibration::<D>::new();
+    for (t, x) in draws {
+        cal.observe(model, *t, x);
+    }
+    let q = QModel::<D>::quantize(model, &cal).map_err(|e| anyhow::anyhow!("quantisation: {e}"))?;
+    let mut rep = QuantReport::new(&q);
+    for (t, x) in draws {
+        rep.observe(&q, model, *t, x);
+    }
+    Ok((q, rep))
+}
+
+/// The per-layer quantisation table: scales, and max and RMS error against `f64`.
+pub fn format_report(rep: &QuantReport<LAYERS>) -> String {
+    let mut s = format!(
+        "{:<10} {:>11} {:>23} {:>11} {:>11} {:>11}\n",
+        "layer", "act scale", "weight scales", "max |f64|", "max error", "rms error"
+    );
+    for l in rep.layers() {
+        let name = if l.layer == "hidden" { format!("hidden {}", l.index + 1) } else { l.layer.to_string() };
+        let w = if l.weight_scale.1 > 0.0 {
+            format!("{:.3e}..{:.3e}", l.weight_scale.0, l.weight_scale.1)
+        } else {
+            "-".to_string()
+        };
+        s.push_str(&format!(
+            "{:<10} {:>11.4e} {:>23} {:>11.4e} {:>11.4e} {:>11.4e}\n",
+            name,
+            l.act_scale,
+            w,
+            l.max_abs,
+            l.max_error,
+            l.rms()
+        ));
+    }
+    s
 }
 
 /// The ranges as a text table (one row per layer).

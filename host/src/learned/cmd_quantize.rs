@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 
 use super::calibrate::{self, DrawSource, LayerRange, DEFAULT_DRAWS};
-use super::model_io::{self, AnyModel};
+use super::model_io::{self, AnyModel, AnyQuant, Model, QModel};
 use crate::dims::AnyMixture;
-use crate::mixture_file;
+use crate::{mixture_file, output};
 
 /// Settings of the command.
 #[derive(Clone, Debug, clap::Args)]
@@ -46,31 +46,83 @@ pub struct QuantizeOptions {
 pub struct QuantizeResult {
     /// Each layer's range in `f64` over the draws.
     pub ranges: Vec<LayerRange>,
+    /// The q8 model.
+    pub quant: AnyQuant,
+    /// The per-layer quantisation table and the a-priori bound.
+    pub report: String,
     /// The text printed.
     pub text: String,
+}
+
+/// One dimension: ranges, the q8 model, its report text.
+fn quantize_one<const D: usize, const K: usize>(
+    m: &Model<f64, D>,
+    src: DrawSource<'_, D, K>,
+    opts: &QuantizeOptions,
+) -> Result<(Vec<LayerRange>, QModel<D>, String)> {
+    let d = calibrate::draws(m, src, opts.t_min, opts.t_max, opts.draws, opts.seed)?;
+    let ranges = calibrate::layer_ranges(m, &d)?;
+    let (q, rep) = calibrate::quantize(m, &d)?;
+    let b = q.error_bound();
+    let mut text = calibrate::format_report(&rep);
+    text.push_str(&format!(
+        "a-priori bound: |o_q8 - o_f64| <= {} (output), |score error| <= {:.4e} while |u| <= {:.4}\n",
+        b.output.iter().map(|v| format!("{v:.4e}")).collect::<Vec<_>>().join(", "),
+        b.score,
+        q.input_range()
+    ));
+    Ok((ranges, q, text))
 }
 
 /// The layer ranges of `model` on the calibration draws of `opts`.
 ///
 /// # Errors
 /// Mismatched dimensions of model and mixture, a bad time range, a non-finite forward pass.
-pub fn ranges_any(model: &AnyModel, mixture: Option<&AnyMixture>, opts: &QuantizeOptions) -> Result<Vec<LayerRange>> {
+pub fn quantize_any(
+    model: &AnyModel,
+    mixture: Option<&AnyMixture>,
+    opts: &QuantizeOptions,
+) -> Result<(Vec<LayerRange>, AnyQuant, String)> {
     macro_rules! go {
         ($m:expr, $src:expr) => {{
-            let d = calibrate::draws(&**$m, $src, opts.t_min, opts.t_max, opts.draws, opts.seed)?;
-            calibrate::layer_ranges(&**$m, &d)
+            let (r, q, t) = quantize_one(&**$m, $src, opts)?;
+            (r, Box::new(q), t)
         }};
     }
     const K: usize = crate::dims::MAX_COMPONENTS;
     match (model, mixture) {
-        (AnyModel::D1(m), None) => go!(m, DrawSource::<1, K>::Preconditioning),
-        (AnyModel::D2(m), None) => go!(m, DrawSource::<2, K>::Preconditioning),
-        (AnyModel::D3(m), None) => go!(m, DrawSource::<3, K>::Preconditioning),
-        (AnyModel::D4(m), None) => go!(m, DrawSource::<4, K>::Preconditioning),
-        (AnyModel::D1(m), Some(AnyMixture::D1(gm))) => go!(m, DrawSource::Mixture(gm)),
-        (AnyModel::D2(m), Some(AnyMixture::D2(gm))) => go!(m, DrawSource::Mixture(gm)),
-        (AnyModel::D3(m), Some(AnyMixture::D3(gm))) => go!(m, DrawSource::Mixture(gm)),
-        (AnyModel::D4(m), Some(AnyMixture::D4(gm))) => go!(m, DrawSource::Mixture(gm)),
+        (AnyModel::D1(m), None) => {
+            let (r, q, t) = go!(m, DrawSource::<1, K>::Preconditioning);
+            Ok((r, AnyQuant::D1(q), t))
+        }
+        (AnyModel::D2(m), None) => {
+            let (r, q, t) = go!(m, DrawSource::<2, K>::Preconditioning);
+            Ok((r, AnyQuant::D2(q), t))
+        }
+        (AnyModel::D3(m), None) => {
+            let (r, q, t) = go!(m, DrawSource::<3, K>::Preconditioning);
+            Ok((r, AnyQuant::D3(q), t))
+        }
+        (AnyModel::D4(m), None) => {
+            let (r, q, t) = go!(m, DrawSource::<4, K>::Preconditioning);
+            Ok((r, AnyQuant::D4(q), t))
+        }
+        (AnyModel::D1(m), Some(AnyMixture::D1(gm))) => {
+            let (r, q, t) = go!(m, DrawSource::Mixture(gm));
+            Ok((r, AnyQuant::D1(q), t))
+        }
+        (AnyModel::D2(m), Some(AnyMixture::D2(gm))) => {
+            let (r, q, t) = go!(m, DrawSource::Mixture(gm));
+            Ok((r, AnyQuant::D2(q), t))
+        }
+        (AnyModel::D3(m), Some(AnyMixture::D3(gm))) => {
+            let (r, q, t) = go!(m, DrawSource::Mixture(gm));
+            Ok((r, AnyQuant::D3(q), t))
+        }
+        (AnyModel::D4(m), Some(AnyMixture::D4(gm))) => {
+            let (r, q, t) = go!(m, DrawSource::Mixture(gm));
+            Ok((r, AnyQuant::D4(q), t))
+        }
         (_, Some(any)) => bail!("the model has {} dimension(s), the mixture {}", model.dims(), any.dims()),
     }
 }
@@ -85,7 +137,7 @@ pub fn run(opts: &QuantizeOptions) -> Result<QuantizeResult> {
         Some(p) => Some(mixture_file::load(p)?.1),
         None => None,
     };
-    let ranges = ranges_any(&loaded.model, mixture.as_ref(), opts)
+    let (ranges, quant, report) = quantize_any(&loaded.model, mixture.as_ref(), opts)
         .map_err(|e| e.context(format!("{}", opts.model.display())))?;
     let source = match &opts.mixture {
         Some(p) => format!("exact draws of {}", p.display()),
@@ -97,9 +149,15 @@ pub fn run(opts: &QuantizeOptions) -> Result<QuantizeResult> {
     );
     text.push_str("f64 range of each layer (pre-activations, output o before 1/n(t)):\n");
     text.push_str(&calibrate::format_ranges(&ranges));
-    if opts.out.is_some() {
-        bail!("--out: this build has no q8 network to write (the calibration above is all it does)");
+    text.push_str("q8 layers against f64 on the same draws (input u, tanh outputs, output o):\n");
+    text.push_str(&report);
+    if let Some(out) = &opts.out {
+        let bytes = quant.encode()?;
+        text.push_str(&format!("q8 model file {} bytes: {}\n", bytes.len(), out.display()));
+        let mut tx = output::Transaction::new();
+        tx.stage(Some(out), &bytes)?;
+        tx.commit()?;
     }
     print!("{text}");
-    Ok(QuantizeResult { ranges, text })
+    Ok(QuantizeResult { ranges, quant, report, text })
 }

@@ -109,3 +109,79 @@ pub fn encode<S: Scalar, const D: usize>(m: &Model<S, D>) -> Result<Vec<u8>> {
 pub fn precond_for<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>) -> Preconditioning<D> {
     Preconditioning::from_mixture(gm)
 }
+
+/// The host's q8 model (the int8 network of [`Model`]'s shape).
+pub type QModel<const D: usize> = tinyscore::learned::quant::QuantMlp<D, HIDDEN, LAYERS>;
+
+/// A q8 model of any supported dimension.
+#[derive(Clone, Debug)]
+pub enum AnyQuant {
+    /// D = 1
+    D1(Box<QModel<1>>),
+    /// D = 2
+    D2(Box<QModel<2>>),
+    /// D = 3
+    D3(Box<QModel<3>>),
+    /// D = 4
+    D4(Box<QModel<4>>),
+}
+
+impl AnyQuant {
+    /// Number of dimensions.
+    pub fn dims(&self) -> usize {
+        match self {
+            AnyQuant::D1(_) => 1,
+            AnyQuant::D2(_) => 2,
+            AnyQuant::D3(_) => 3,
+            AnyQuant::D4(_) => 4,
+        }
+    }
+
+    /// The bytes of its model file (format version 2).
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        fn enc<const D: usize>(q: &QModel<D>) -> Result<Vec<u8>> {
+            let mut buf = vec![0u8; QModel::<D>::ENCODED_LEN];
+            let n = q.encode(&mut buf).map_err(|e| anyhow!("{e}"))?;
+            buf.truncate(n);
+            Ok(buf)
+        }
+        match self {
+            AnyQuant::D1(q) => enc(q),
+            AnyQuant::D2(q) => enc(q),
+            AnyQuant::D3(q) => enc(q),
+            AnyQuant::D4(q) => enc(q),
+        }
+    }
+}
+
+fn decode_q8<const D: usize>(bytes: &[u8], what: &str) -> Result<Box<QModel<D>>> {
+    QModel::<D>::decode(bytes)
+        .map(Box::new)
+        .map_err(|e| anyhow!("{what}: {e} (this build reads q8 models with H = {HIDDEN}, L = {LAYERS}, D = 1 to 4)"))
+}
+
+/// A model file of either kind.
+#[derive(Clone, Debug)]
+pub enum AnyLoaded {
+    /// A float model (f64, f32, i16f16 or i8f24 parameters).
+    Float(LoadedModel),
+    /// A q8 model.
+    Q8(AnyQuant),
+}
+
+/// Read a model file of either kind (float, or q8 from `tinyscore quantize`).
+pub fn load_any(path: &Path) -> Result<AnyLoaded> {
+    let what = path.display().to_string();
+    let bytes = crate::limits::read_limited(path, crate::limits::MAX_MODEL_FILE_BYTES, "model file")?;
+    let h = read_header(&bytes).map_err(|e| anyhow!("{what}: {e}"))?;
+    if h.scalar != StoredScalar::Q8 {
+        return parse(&bytes, &what).map(AnyLoaded::Float);
+    }
+    Ok(AnyLoaded::Q8(match h.dims {
+        1 => AnyQuant::D1(decode_q8(&bytes, &what)?),
+        2 => AnyQuant::D2(decode_q8(&bytes, &what)?),
+        3 => AnyQuant::D3(decode_q8(&bytes, &what)?),
+        4 => AnyQuant::D4(decode_q8(&bytes, &what)?),
+        d => bail!("{what}: header field `dims` is {d}; this build supports 1 to 4 dimensions"),
+    }))
+}
