@@ -252,10 +252,21 @@ pub fn sample_model<S: Scalar, const D: usize, const K: usize>(
     Ok(summarise(gm, &xs, status, grid))
 }
 
+/// Sample with any score source (the q8 network), comparing with the mixture.
+pub fn sample_source<S: Scalar, Src: ScoreSource<S, D>, const D: usize, const K: usize>(
+    gm: &GaussianMixture<D, K>,
+    source: &mut Src,
+    cfg: &SampleConfig,
+) -> Result<SampleRun> {
+    let (sampler, start, grid) = setup(gm, cfg)?;
+    let (xs, status) = run_sampler::<S, _, D>(&sampler, &start, source, cfg.count, cfg.seed, cfg.progress);
+    Ok(summarise(gm, &xs, status, grid))
+}
+
 /// [`sample_model`] for a mixture and a model of run-time dimension (which must agree).
 pub fn sample_any_model(any: &AnyMixture, model: &AnyModel, what: &str, cfg: &SampleConfig) -> Result<SampleRun> {
     let Some(kind) = cfg.scalar.float() else {
-        bail!("--scalar q8: this build has no int8 network yet");
+        bail!("--scalar q8: the int8 network runs from a model file, see sample_q8");
     };
     match (any, model) {
         (AnyMixture::D1(gm), AnyModel::D1(m)) => {
@@ -388,6 +399,9 @@ pub fn run(args: &SampleArgs) -> Result<()> {
     }
     check_parent(&plot_path, "--plot")?;
     let run = match &args.model {
+        Some(path) if args.config.scalar == ModelScalar::Q8 => {
+            crate::learned::cmd_quantize::sample_q8(&any, path, &args.config)?
+        }
         Some(path) => {
             let loaded = model_io::load(path)?;
             sample_any_model(&any, &loaded.model, &path.display().to_string(), &args.config)?

@@ -161,3 +161,60 @@ pub fn run(opts: &QuantizeOptions) -> Result<QuantizeResult> {
     print!("{text}");
     Ok(QuantizeResult { ranges, quant, report, text })
 }
+
+/// The q8 network of a model file: a q8 file as stored; a float file quantised in memory
+/// with the default calibration ([`DEFAULT_DRAWS`] draws of the preconditioning Gaussian
+/// over `t` in `[0, 1]`, seed 0), saying so on stderr.
+///
+/// # Errors
+/// An unreadable or invalid file, or a model the q8 format cannot hold.
+pub fn q8_model(path: &std::path::Path) -> Result<AnyQuant> {
+    match model_io::load_any(path)? {
+        model_io::AnyLoaded::Q8(q) => Ok(q),
+        model_io::AnyLoaded::Float(loaded) => {
+            eprintln!(
+                "{}: a float model; quantised to q8 in memory ({DEFAULT_DRAWS} calibration draws of its preconditioning Gaussian, t in [0, 1]; `tinyscore quantize` to choose)",
+                path.display()
+            );
+            let opts = QuantizeOptions {
+                model: path.to_path_buf(),
+                out: None,
+                draws: DEFAULT_DRAWS,
+                seed: 0,
+                mixture: None,
+                t_min: 0.0,
+                t_max: 1.0,
+            };
+            let (_, q, _) =
+                quantize_any(&loaded.model, None, &opts).map_err(|e| e.context(format!("{}", path.display())))?;
+            Ok(q)
+        }
+    }
+}
+
+/// `sample --model M --scalar q8`: the samplers driven by the int8 network, state in `f32`.
+///
+/// # Errors
+/// Unreadable model, mismatched dimensions, or a sampler setting refused.
+pub fn sample_q8(
+    any: &AnyMixture,
+    path: &std::path::Path,
+    cfg: &crate::cmd_sample::SampleConfig,
+) -> Result<crate::cmd_sample::SampleRun> {
+    let q = q8_model(path)?;
+    match (any, &q) {
+        (AnyMixture::D1(gm), AnyQuant::D1(q)) => {
+            crate::cmd_sample::sample_source::<f32, _, _, _>(gm, &mut *q.clone(), cfg)
+        }
+        (AnyMixture::D2(gm), AnyQuant::D2(q)) => {
+            crate::cmd_sample::sample_source::<f32, _, _, _>(gm, &mut *q.clone(), cfg)
+        }
+        (AnyMixture::D3(gm), AnyQuant::D3(q)) => {
+            crate::cmd_sample::sample_source::<f32, _, _, _>(gm, &mut *q.clone(), cfg)
+        }
+        (AnyMixture::D4(gm), AnyQuant::D4(q)) => {
+            crate::cmd_sample::sample_source::<f32, _, _, _>(gm, &mut *q.clone(), cfg)
+        }
+        _ => bail!("{}: the model has {} dimension(s) but the mixture has {}", path.display(), q.dims(), any.dims()),
+    }
+}

@@ -73,6 +73,9 @@ fn decode<const D: usize>(bytes: &[u8], what: &str) -> Result<Box<Model<f64, D>>
 /// Parse model bytes; `what` names the source in error messages.
 pub fn parse(bytes: &[u8], what: &str) -> Result<LoadedModel> {
     let h = read_header(bytes).map_err(|e| anyhow!("{what}: {e}"))?;
+    if h.scalar == StoredScalar::Q8 {
+        bail!("{what}: a q8 model file (from `tinyscore quantize`): it runs with --scalar q8 only");
+    }
     let model = match h.dims {
         1 => AnyModel::D1(decode(bytes, what)?),
         2 => AnyModel::D2(decode(bytes, what)?),
