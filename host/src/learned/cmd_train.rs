@@ -18,7 +18,7 @@ use tinyscore::learned::train::{TimeSampling, TrainConfig, Trainer};
 use tinyscore::learned::ScoreMlp;
 use tinyscore::mixture::GaussianMixture;
 
-use super::measure::{relative_fisher, Fisher};
+use super::measure::{relative_fisher, relative_fisher_with, Fisher};
 use super::model_io::{encode, precond_for, Model};
 use super::WeightingKind;
 use crate::report::plots::{line_plot, Series};
@@ -104,6 +104,9 @@ pub struct TrainSummary {
     pub r_f32: Option<Fisher>,
     /// R of the model quantised to i16f16.
     pub r_i16f16: Option<Fisher>,
+    /// R of the q8 network (calibrated on exact mixture draws over the training range;
+    /// state in f32).
+    pub r_q8: Option<Fisher>,
     /// The model file.
     pub model_bytes: Vec<u8>,
 }
@@ -187,11 +190,29 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
     let m32: Box<Model<f32, D>> = Box::new(trainer.model);
     let model_bytes = encode(&*m32)?;
     let q = m32.convert::<I16F16>().map_err(|e| anyhow!("quantising to i16f16: {e}"))?;
-    let (mut r_f32, mut r_i16f16) = (None, None);
+    let (mut r_f32, mut r_i16f16, mut r_q8) = (None, None, None);
     if opts.eval_samples > 0 {
         let seed = opts.seed ^ 0x5EED_F15E;
         r_f32 = Some(relative_fisher(&*m32, gm, opts.t_min, opts.t_max, opts.eval_samples, seed)?);
         r_i16f16 = Some(relative_fisher(&q, gm, opts.t_min, opts.t_max, opts.eval_samples, seed)?);
+        let m64 = m32.convert::<f64>().map_err(|e| anyhow!("{e}"))?;
+        let draws = super::calibrate::draws(
+            &m64,
+            super::calibrate::DrawSource::Mixture(gm),
+            opts.t_min,
+            opts.t_max,
+            super::calibrate::DEFAULT_DRAWS,
+            opts.seed,
+        )?;
+        let (q8, _) = super::calibrate::quantize(&m64, &draws)?;
+        r_q8 = Some(relative_fisher_with(
+            |t, x: &[f32; D]| q8.score(t, x),
+            gm,
+            opts.t_min,
+            opts.t_max,
+            opts.eval_samples,
+            seed,
+        )?);
     }
     Ok(TrainSummary {
         seconds,
@@ -201,6 +222,7 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
         curve,
         r_f32,
         r_i16f16,
+        r_q8,
         model_bytes,
     })
 }
@@ -265,7 +287,7 @@ pub fn summary_text(s: &TrainSummary) -> String {
         "trained in {:.1} s; {} parameters; model file {} bytes (f32), {} bytes as i16f16\n",
         s.seconds, s.params, s.bytes, s.bytes_i16f16
     );
-    for (name, f) in [("f32", &s.r_f32), ("i16f16", &s.r_i16f16)] {
+    for (name, f) in [("f32", &s.r_f32), ("i16f16", &s.r_i16f16), ("q8", &s.r_q8)] {
         if let Some(f) = f {
             t.push_str(&format!(
                 "R ({name}) = {:.3e} +- {:.1e} ({} fresh draws, t ~ U[{}, {}]){}\n",

@@ -11,7 +11,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use tinyscore::learned::objective::{draw, exact_score, sample_loss};
 use tinyscore::learned::{Estimate, LossAccumulator};
 use tinyscore::mixture::GaussianMixture;
-use tinyscore::Scalar;
+use tinyscore::{Scalar, Status};
 
 use super::model_io::Model;
 
@@ -59,6 +59,18 @@ pub fn relative_fisher<S: Scalar, const D: usize, const K: usize>(
     samples: u64,
     seed: u64,
 ) -> Result<Fisher> {
+    relative_fisher_with(|t, x: &[S; D]| model.score(t, x), gm, t_min, t_max, samples, seed)
+}
+
+/// [`relative_fisher`] of any score function in `S` (the q8 network).
+pub fn relative_fisher_with<S: Scalar, const D: usize, const K: usize>(
+    mut score: impl FnMut(f64, &[S; D]) -> ([S; D], Status),
+    gm: &GaussianMixture<D, K>,
+    t_min: f64,
+    t_max: f64,
+    samples: u64,
+    seed: u64,
+) -> Result<Fisher> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut err = LossAccumulator::<BINS>::new(t_min, t_max);
     let mut norm = LossAccumulator::<BINS>::new(t_min, t_max);
@@ -71,7 +83,7 @@ pub fn relative_fisher<S: Scalar, const D: usize, const K: usize>(
         for (dst, &v) in xs.iter_mut().zip(d.x.iter()) {
             *dst = S::from_f64(v).0;
         }
-        let (m, st2) = model.score(d.t, &xs);
+        let (m, st2) = score(d.t, &xs);
         let (e, st3) = sample_loss(&m, &s, 1.0);
         let n = 0.5 * s.iter().map(|v| v * v).sum::<f64>();
         saturated |= !(st.is_ok() && st2.is_ok() && st3.is_ok());
