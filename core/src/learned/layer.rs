@@ -10,8 +10,10 @@
 //! # Operation order
 //! A pre-activation starts from the bias and adds `w_ij x_j` in input order, each product
 //! formed in the working type (`S::Work`: every product rounded once, the sums exact in
-//! Q32.32 for the fixed types). A bias-free block adds its products to a pre-activation the
-//! same way. The results do not depend on anything else (bit for bit on every target).
+//! Q32.32 for the fixed types); for `f32` rows of 8 or more inputs the products go into four
+//! partial sums, added to the bias at the end ([`dot_add_f32`](crate::num::dot_add_f32)).
+//! A bias-free block adds its products to a pre-activation the same way. The results do not
+//! depend on anything else (bit for bit on every target).
 
 use super::Float;
 use crate::{Real, Scalar};
@@ -63,30 +65,30 @@ impl Activation for Tanh {
     fn backward<F: Float>(y: F, g: F) -> F {
         g * (F::ONE - y * y)
     }
+
+    /// [`Real::tanh_all`] (for `f32` one integer test per value decides both the clamp of
+    /// the rational and the limit flag).
+    #[inline]
+    fn apply_all<W: Real>(a: &mut [W]) -> bool {
+        W::tanh_all(a)
+    }
 }
 
-/// `tanh(a)` from one `exp` of a non-positive argument: to the working precision for floats;
-/// for fixed point within 2^-27 (the fast `exp` and division of [`Real::exp_nonpos`] and
-/// [`Real::div_fast`], 32-bit multiplies only).
-///
-/// `tanh(a) = sign(a) (1 - e) / (1 + e)`, `e = exp(-2|a|) <= 1` (no overflow in fixed point).
+/// `tanh(a)` as the network evaluates it ([`Real::tanh_fast`]): for `f64` to the working
+/// precision and for fixed point within 2^-27, from one `exp` of a non-positive argument,
+/// `sign(a) (1 - e) / (1 + e)`, `e = exp(-2|a|) <= 1` (no overflow in fixed point; the fast
+/// `exp` and division of [`Real::exp_nonpos`] and [`Real::div_fast`], 32-bit multiplies
+/// only); for `f32` the rational [`tanh_f32`](crate::num::tanh_f32), relative error 5e-7.
 ///
 /// # Examples
 /// ```
 /// use tinyscore::learned::layer::tanh;
 /// assert!((tanh(0.5f64) - 0.5f64.tanh()).abs() < 1e-15);
+/// assert!((f64::from(tanh(0.5f32)) - 0.5f64.tanh()).abs() < 5e-7 * 0.5f64.tanh());
 /// ```
 #[inline]
 pub fn tanh<W: Real>(a: W) -> W {
-    let neg = a < W::ZERO;
-    let abs = if neg { -a } else { a };
-    let e = (-(abs + abs)).exp_nonpos();
-    let y = (W::ONE - e).div_fast(W::ONE + e);
-    if neg {
-        -y
-    } else {
-        y
-    }
+    a.tanh_fast()
 }
 
 /// The rounding model of a fixed-point evaluation, for the a-priori error bound.
@@ -111,7 +113,8 @@ impl FixedRounding {
     }
 }
 
-/// `a_i += sum_j w_ij x_j`, in input order, each product in the working type.
+/// `a_i += sum_j w_ij x_j` by [`Scalar::dot_add`]: in input order, each product in the
+/// working type (four partial sums for `f32`).
 #[inline]
 fn mat_add<S: Scalar, const IN: usize, const OUT: usize>(
     w: &[[S; IN]; OUT],
@@ -119,11 +122,7 @@ fn mat_add<S: Scalar, const IN: usize, const OUT: usize>(
     a: &mut [S::Work; OUT],
 ) {
     for (ai, row) in a.iter_mut().zip(w.iter()) {
-        let mut acc = *ai;
-        for (&wij, &xj) in row.iter().zip(x.iter()) {
-            acc = acc + wij.to_work() * xj;
-        }
-        *ai = acc;
+        *ai = S::dot_add(*ai, row, x);
     }
 }
 

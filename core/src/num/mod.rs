@@ -21,6 +21,8 @@
 //! | [`div_fast_q32`] | Q32.32 | division, 32-bit products | 2^-28 relative + 1 LSB |
 //! | [`exp_f32`] | `f32`, `x <= 0` | branch-free `exp` (vectorises) | 2 ulp |
 //! | [`exp_nonpos_f32`] | `f32`, `x <= 0` | table `exp` for scalar loops | 2 ulp |
+//! | [`tanh_f32`] | `f32` | the network's `tanh`, rational, no `exp` | 5e-7 relative |
+//! | [`dot_add_f32`] | `f32` | the network's rows, 4 partial sums | the float sum's (`N u`) |
 //! | [`ln_f64`] | `f64` | branch-free `ln` (vectorises) | 4e-16 + 2^-51 abs(ln x) |
 //! | [`neg_exp2_q21`] | Q11.21 to Q5.27 | `-2^-y` of the `I16F16` mixture kernel | 2^-22 relative + 2^-26 |
 //! | [`ln_weight_sum_q32`] | Q5.27 to Q.32 | `ln` of its weight sum | 2^-28 absolute |
@@ -37,6 +39,7 @@ mod exp2_q21;
 mod exp_ln_q32;
 mod fast_q32;
 mod ln_sum_q32;
+mod net_f32;
 mod poly;
 mod q32;
 mod real;
@@ -50,6 +53,7 @@ pub use exp2_q21::{neg_exp2_q21, NEG_EXP2_Q21_CUT};
 pub use exp_ln_q32::{exp_fixed, exp_q32, ln_fixed, ln_q32};
 pub use fast_q32::{div_fast_q32, exp_nonpos_fast_q32};
 pub use ln_sum_q32::ln_weight_sum_q32;
+pub use net_f32::{dot_add_f32, tanh_all_f32, tanh_f32};
 pub use poly::{exp_f32, exp_nonpos_f32, ln_f64};
 pub use q32::SatI32F32;
 pub use real::Real;

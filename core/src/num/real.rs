@@ -56,6 +56,31 @@ pub trait Real:
     fn exp_nonpos(self) -> Self {
         self.exp()
     }
+    /// `tanh(self)`, the activation of the score network: for `f64` and `SatI32F32`
+    /// `sign(a) (1 - e) / (1 + e)` with `e = exp_nonpos(-2|a|)` and [`Real::div_fast`] (to
+    /// the working precision for `f64`, within 2^-27 for `SatI32F32`); for `f32` the
+    /// rational [`tanh_f32`](super::tanh_f32), relative error 5e-7, no `exp`.
+    fn tanh_fast(self) -> Self {
+        let neg = self < Self::ZERO;
+        let abs = if neg { -self } else { self };
+        let e = (-(abs + abs)).exp_nonpos();
+        let y = (Self::ONE - e).div_fast(Self::ONE + e);
+        if neg {
+            -y
+        } else {
+            y
+        }
+    }
+    /// [`Real::tanh_fast`] of every value in place; `true` if one of them was at the limit of
+    /// the type ([`Real::is_limit`], tested before the activation).
+    fn tanh_all(v: &mut [Self]) -> bool {
+        let mut lim = false;
+        for x in v.iter_mut() {
+            lim |= x.is_limit();
+            *x = x.tanh_fast();
+        }
+        lim
+    }
     /// Natural logarithm for `self > 0` (non-positive arguments give the most negative
     /// value for fixed point, `-inf`/NaN for floats).
     fn ln(self) -> Self;
@@ -75,7 +100,7 @@ pub trait Real:
 }
 
 macro_rules! float_real {
-    ($t:ty, $wide:ty, $exp:path, $ln:path, $sqrt:path) => {
+    ($t:ty, $wide:ty, $exp:path, $ln:path, $sqrt:path $(, $tanh:path, $tanh_all:path)?) => {
         impl Real for $t {
             type Wide = $wide;
             const ZERO: Self = 0.0;
@@ -113,9 +138,19 @@ macro_rules! float_real {
             fn is_limit(self) -> bool {
                 !self.is_finite()
             }
+            $(
+                #[inline]
+                fn tanh_fast(self) -> Self {
+                    $tanh(self)
+                }
+                #[inline]
+                fn tanh_all(v: &mut [Self]) -> bool {
+                    $tanh_all(v)
+                }
+            )?
         }
     };
 }
 
 float_real!(f64, DoubleF64, libm::exp, libm::log, libm::sqrt);
-float_real!(f32, f64, libm::expf, libm::logf, libm::sqrtf);
+float_real!(f32, f64, libm::expf, libm::logf, libm::sqrtf, super::tanh_f32, super::tanh_all_f32);

@@ -51,10 +51,21 @@ pub trait Scalar: Copy + Debug + Default + PartialOrd + Send + Sync + 'static {
     fn to_work(self) -> Self::Work;
     /// Round a working value to the type; [`Status::Saturated`] if it did not fit.
     fn from_work(w: Self::Work) -> (Self, Status);
+    /// `acc + sum_j w_j x_j` in the working type, one unit of a network layer: each product
+    /// formed in the working type and added to `acc` in input order (`f64` and the fixed
+    /// types); for `f32` in four partial sums ([`dot_add_f32`](super::dot_add_f32)).
+    #[inline]
+    fn dot_add<const N: usize>(acc: Self::Work, w: &[Self; N], x: &[Self::Work; N]) -> Self::Work {
+        let mut a = acc;
+        for (&wj, &xj) in w.iter().zip(x.iter()) {
+            a = a + wj.to_work() * xj;
+        }
+        a
+    }
 }
 
 macro_rules! float_scalar {
-    ($t:ty) => {
+    ($t:ty $(, $dot:path)?) => {
         impl Scalar for $t {
             type Work = $t;
             const NAME: &'static str = stringify!($t);
@@ -77,12 +88,18 @@ macro_rules! float_scalar {
             fn from_work(w: Self) -> (Self, Status) {
                 (w, Status::from_saturated(!w.is_finite()))
             }
+            $(
+                #[inline]
+                fn dot_add<const N: usize>(acc: Self, w: &[Self; N], x: &[Self; N]) -> Self {
+                    $dot(acc, w, x)
+                }
+            )?
         }
     };
 }
 
 float_scalar!(f64);
-float_scalar!(f32);
+float_scalar!(f32, super::dot_add_f32);
 
 macro_rules! fixed_scalar {
     ($t:ty, $name:literal, $frac:expr, $u:expr) => {
