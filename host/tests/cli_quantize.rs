@@ -81,3 +81,59 @@ fn bad_inputs_name_the_option_or_file() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left.len(), 3, "no output written: {left:?}");
 }
+
+/// A q8 file written by `quantize --out` scores within its printed a-priori bound of the
+/// `f64` model it came from; the same network quantised in memory from the float file
+/// gives the same scores; a corrupted or truncated q8 file is refused, naming the file.
+#[test]
+fn q8_file_scores_within_its_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, mixture) = fixtures();
+    let (model, mixture) = (model.to_str().unwrap(), mixture.to_str().unwrap());
+    let o = tinyscore(dir.path(), &["quantize", "--model", model, "--out", "q.tsm"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let bound: f64 = text
+        .split("|score error| <= ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{text}"))
+        .parse()
+        .unwrap();
+    let mut pts = String::from("t,x0\n");
+    for i in 0..40 {
+        pts.push_str(&format!("{},{}\n", 0.02 + 0.024 * i as f64, -2.0 + 0.1 * i as f64));
+    }
+    std::fs::write(dir.path().join("p.csv"), pts).unwrap();
+    let score = |args: &[&str]| {
+        let o = tinyscore(dir.path(), args);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(2).unwrap().parse::<f64>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let f = score(&["score", "--model", model, "--scalar", "f64", "--input", "p.csv"]);
+    let q = score(&["score", "--model", "q.tsm", "--scalar", "q8", "--input", "p.csv"]);
+    let mem = tinyscore(dir.path(), &["score", "--model", model, "--scalar", "q8", "--input", "p.csv"]);
+    assert!(String::from_utf8_lossy(&mem.stderr).contains("quantised to q8 in memory"));
+    let worst = f.iter().zip(&q).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    assert!(worst <= bound, "{worst} > {bound}");
+    assert!(worst > 0.0, "q8 should differ from f64 somewhere");
+    let mut bytes = std::fs::read(dir.path().join("q.tsm")).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x21;
+    std::fs::write(dir.path().join("bad.tsm"), &bytes).unwrap();
+    std::fs::write(dir.path().join("short.tsm"), &bytes[..bytes.len() - 7]).unwrap();
+    for (file, msg) in
+        [("bad.tsm", "bad.tsm: "), ("short.tsm", "short.tsm: "), ("q.tsm", "it runs with --scalar q8 only")]
+    {
+        let scalar = if file == "q.tsm" { "f32" } else { "q8" };
+        let o = tinyscore(dir.path(), &["score", "--model", file, "--scalar", scalar, "--input", "p.csv"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{file}: {err}");
+        assert!(err.contains(msg), "{file}: {err}");
+    }
+    let _ = mixture;
+}
