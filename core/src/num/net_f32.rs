@@ -113,7 +113,7 @@ pub fn dot_add_f32<const N: usize>(acc: f32, w: &[f32; N], x: &[f32; N]) -> f32 
         let mut a = acc;
         let (mut ws, mut xs): (&[f32], &[f32]) = (w, x);
         while let ([wj, w_rest @ ..], [xj, x_rest @ ..]) = (ws, xs) {
-            a = a + *wj * *xj;
+            a += *wj * *xj;
             ws = w_rest;
             xs = x_rest;
         }
@@ -128,28 +128,28 @@ pub fn dot_add_f32<const N: usize>(acc: f32, w: &[f32; N], x: &[f32; N]) -> f32 
     // Eight products per pass (two for each partial sum, in input order), then four.
     while let ([w0, w1, w2, w3, w4, w5, w6, w7, w_rest @ ..], [x0, x1, x2, x3, x4, x5, x6, x7, x_rest @ ..]) = (ws, xs)
     {
-        s0 = s0 + *w0 * *x0;
-        s1 = s1 + *w1 * *x1;
-        s2 = s2 + *w2 * *x2;
-        s3 = s3 + *w3 * *x3;
-        s0 = s0 + *w4 * *x4;
-        s1 = s1 + *w5 * *x5;
-        s2 = s2 + *w6 * *x6;
-        s3 = s3 + *w7 * *x7;
+        s0 += *w0 * *x0;
+        s1 += *w1 * *x1;
+        s2 += *w2 * *x2;
+        s3 += *w3 * *x3;
+        s0 += *w4 * *x4;
+        s1 += *w5 * *x5;
+        s2 += *w6 * *x6;
+        s3 += *w7 * *x7;
         ws = w_rest;
         xs = x_rest;
     }
     if let ([w0, w1, w2, w3, w_rest @ ..], [x0, x1, x2, x3, x_rest @ ..]) = (ws, xs) {
-        s0 = s0 + *w0 * *x0;
-        s1 = s1 + *w1 * *x1;
-        s2 = s2 + *w2 * *x2;
-        s3 = s3 + *w3 * *x3;
+        s0 += *w0 * *x0;
+        s1 += *w1 * *x1;
+        s2 += *w2 * *x2;
+        s3 += *w3 * *x3;
         ws = w_rest;
         xs = x_rest;
     }
     let mut a = (s0 + s1) + (s2 + s3);
     for (&wj, &xj) in ws.iter().zip(xs.iter()) {
-        a = a + wj * xj;
+        a += wj * xj;
     }
     a
 }
