@@ -135,17 +135,49 @@ pub fn tanh_q15(z: i32) -> i16 {
 #[inline(always)]
 pub fn requantize(a: i32, m: i32, n: u8) -> i32 {
     let n = n as u32;
-    let p = a as i64 * m as i64;
     if n >= 33 {
-        // p = hi 2^32 + lo, 0 <= lo < 2^32, and 2^(n-1) = 2^(n-33) 2^32: floor((p + 2^(n-1))
-        // / 2^n) = floor((hi + 2^(n-33)) / 2^(n-32)), in 32-bit arithmetic (|hi| < 2^30 as
-        // |a m| < 2^62, so no overflow). No 64-bit shift: on a Cortex-M0 those are calls.
-        let hi = (p >> 32) as i32;
+        // a m = hi 2^32 + lo, 0 <= lo < 2^32, and 2^(n-1) = 2^(n-33) 2^32: floor((a m +
+        // 2^(n-1)) / 2^n) = floor((hi + 2^(n-33)) / 2^(n-32)), in 32-bit arithmetic (|hi| <
+        // 2^30 as |a m| < 2^62, so no overflow). No 64-bit shift: on a Cortex-M0 those are calls.
+        let hi = mul_hi(a, m);
         let k = n - 32;
         return hi.wrapping_add(1i32.wrapping_shl(k - 1)).wrapping_shr(k);
     }
+    let p = a as i64 * m as i64;
     let r = p.wrapping_add(1i64.wrapping_shl(n.wrapping_sub(1))).wrapping_shr(n);
     r.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+/// `floor(a m / 2^32)` for `0 <= m < 2^31`: one long multiply where the core has one.
+#[cfg(not(all(target_arch = "arm", not(target_has_atomic = "32"))))]
+#[inline(always)]
+fn mul_hi(a: i32, m: i32) -> i32 {
+    ((a as i64 * m as i64) >> 32) as i32
+}
+
+/// `floor(a m / 2^32)` for `0 <= m < 2^31` on ARMv6-M (no `SMULL`; a 64-bit product is a
+/// library call): [`mul_hi_split`].
+#[cfg(all(target_arch = "arm", not(target_has_atomic = "32")))]
+#[inline(always)]
+fn mul_hi(a: i32, m: i32) -> i32 {
+    mul_hi_split(a, m)
+}
+
+/// `floor(a m / 2^32)` for `0 <= m < 2^31` from four 16 x 16-bit products, exact:
+/// with `a = ah 2^16 + al`, `m = mh 2^16 + ml` (`al, ml` in `[0, 2^16)`), `c1 = ah ml`,
+/// `c2 = al mh` (both within `i32`), `t = al ml`:
+/// `floor(a m / 2^32) = ah mh + (c1 >> 16) + (((c1 & 0xFFFF) + c2 + (t >> 16)) >> 16)`,
+/// the last sum below `2^32` in `u32`.
+#[inline(always)]
+#[allow(dead_code)] // used on ARMv6-M; tested everywhere
+fn mul_hi_split(a: i32, m: i32) -> i32 {
+    let (ah, al) = (a >> 16, (a & 0xFFFF) as u32);
+    let (mh, ml) = ((m >> 16) as u32, (m & 0xFFFF) as u32);
+    let c1 = ah.wrapping_mul(ml as i32);
+    let c2 = al.wrapping_mul(mh);
+    let t = al.wrapping_mul(ml);
+    let mid = ((c1 & 0xFFFF) as u32).wrapping_add(c2).wrapping_add(t >> 16) >> 16;
+    ah.wrapping_mul(mh as i32).wrapping_add(c1 >> 16).wrapping_add(mid as i32)
 }
 
 /// A real multiplier `r > 0` as `(M, n)` with `M` in `[2^30, 2^31)`, `M 2^-n = r` within a

@@ -278,3 +278,20 @@ fn offset_layer_equals_the_plain_signed_sum() {
     }
     assert_eq!(layer.weight(9, 0), 0);
 }
+
+#[test]
+fn split_high_word_is_exact() {
+    let mut rng = crate::DefaultRng::seed_from_u64(31);
+    let edges = [i32::MIN, i32::MIN + 1, -65537, -65536, -1, 0, 1, 65535, 65536, i32::MAX];
+    let medges = [0, 1, 65535, 65536, 1 << 30, i32::MAX];
+    for &a in edges.iter() {
+        for &m in medges.iter() {
+            assert_eq!(mul_hi_split(a, m), ((a as i64 * m as i64) >> 32) as i32, "{a} {m}");
+        }
+    }
+    for _ in 0..200_000 {
+        let a = rng.next_u32() as i32;
+        let m = (rng.next_u32() >> 1) as i32;
+        assert_eq!(mul_hi_split(a, m), ((a as i64 * m as i64) >> 32) as i32, "{a} {m}");
+    }
+}
