@@ -143,6 +143,13 @@ pub fn requantize(a: i32, m: i32, n: u8) -> i32 {
         let k = n - 32;
         return hi.wrapping_add(1i32.wrapping_shl(k - 1)).wrapping_shr(k);
     }
+    requantize_wide(a, m, n)
+}
+
+/// [`requantize`] for shifts below 33 (real multipliers of 1/4 and more: rare), in 64 bits.
+#[cold]
+#[inline(never)]
+fn requantize_wide(a: i32, m: i32, n: u32) -> i32 {
     let p = a as i64 * m as i64;
     let r = p.wrapping_add(1i64.wrapping_shl(n.wrapping_sub(1))).wrapping_shr(n);
     r.clamp(i32::MIN as i64, i32::MAX as i64) as i32
