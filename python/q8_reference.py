@@ -11,8 +11,8 @@ NumPy int64 arithmetic, the rounding rules implemented from that specification:
              f = [ln(n / n0), n0 / n], n = sqrt(n0^2 + sigma^2 t), clamped to [-2^30, 2^30]
     rq(a)  = floor((a M + 2^(n-1)) / 2^n), clamped to the i32 range
     tanh(z)= Q15 table T[k] = min(32767, round(32768 tanh(k / 64))), k < 512, linear
-             interpolation on the 14 low bits of |z| (|z| clamped to 511 * 2^14 - 1),
-             rounded by adding 2^13 and shifting right 14, odd symmetry
+             interpolation on the 10 low bits of |z| (|z| clamped to 511 * 2^10 - 1),
+             rounded by adding 2^9 and shifting right 10, odd symmetry (z in Q16)
     h0     = tanh(rq(B + Wx uq)), h_l = tanh(rq(b + W h_{l-1})), out = rq(b + W_out h_L)
 
 Usage: q8_reference.py MODEL.tsm < cases, one case `t x_1 ... x_D` per line; prints one
@@ -102,11 +102,11 @@ def requantize(acc, mult, shift):
 
 
 def tanh_q15(z):
-    a = np.minimum(np.abs(z), 511 * 2**14 - 1)
-    i = a >> 14
-    f = a & (2**14 - 1)
+    a = np.minimum(np.abs(z), 511 * 2**10 - 1)
+    i = a >> 10
+    f = a & (2**10 - 1)
     y0, y1 = TABLE[i], TABLE[i + 1]
-    y = y0 + (((y1 - y0) * f + 2**13) >> 14)
+    y = y0 + (((y1 - y0) * f + 2**9) >> 10)
     return np.where(z < 0, -y, y)
 
 

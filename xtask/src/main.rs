@@ -12,6 +12,9 @@
 //!   to diff before and after a refactor that must not change a bit).
 //! * `measure [--json]`: flash, static RAM and stack per image, and instructions per call
 //!   of the programme's benchmarks, counted under `qemu -icount shift=0`.
+//! * `q8-model`: quantise the embedded model (`firmware/programme/models/default_1d.tsm`)
+//!   to int8 weights with calibration draws from the default mixture and write
+//!   `firmware/programme/models/default_1d_q8.tsm`.
 //!
 //! See `firmware/README.md`.
 
@@ -39,6 +42,9 @@ commands:
                 (instructions under emulation, not cycles on silicon)
   host-results  print the programme's results computed on the host, one `name bits`
                 line each: diff two runs to show a change keeps every result bit for bit
+  q8-model      quantise firmware/programme/models/default_1d.tsm to int8 weights
+                (calibration: 4,000 exact draws of the default mixture, t in [0, 1]) and
+                write firmware/programme/models/default_1d_q8.tsm
 
 options:
   --target T    only this target (repeatable); one of the four firmware targets
@@ -83,6 +89,19 @@ fn parse(args: &[String]) -> Result<Options> {
     Ok(opts)
 }
 
+/// `cargo xtask q8-model`: the embedded model quantised, written next to it.
+fn q8_model() -> Result<bool> {
+    use tinyscore_programme::learned_part::{quantize_embedded, QuantModel};
+    let q = quantize_embedded().map_err(|e| anyhow::anyhow!("quantising the embedded model: {e}"))?;
+    let mut buf = vec![0u8; QuantModel::ENCODED_LEN];
+    let n = q.encode(&mut buf).map_err(|e| anyhow::anyhow!("encoding the q8 model: {e}"))?;
+    buf.truncate(n);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware/programme/models/default_1d_q8.tsm");
+    std::fs::write(&path, &buf).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {} ({n} bytes)", path.display());
+    Ok(true)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else {
@@ -95,6 +114,7 @@ fn main() -> ExitCode {
         "example" => run::example(&opts),
         "measure" => measure::measure(&opts),
         "host-results" => run::print_host_results(),
+        "q8-model" => q8_model(),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(true)

@@ -1,17 +1,22 @@
 //! The learned score on the device: the host-trained model embedded in the image
 //! (`models/default_1d.tsm`, width 32, 2 hidden layers, stored as f32) evaluated in f32 and
-//! quantised to I16F16 and I8F24; a lambda-weighted loss accumulated over Monte Carlo samples
-//! drawn on the device (seeded Xoshiro128++); and a few training steps of a small model.
+//! quantised to I16F16 and I8F24; the same model quantised to int8 weights (`q8`,
+//! `models/default_1d_q8.tsm`, written by `cargo xtask q8-model` with [`quantize_embedded`]);
+//! a lambda-weighted loss accumulated over Monte Carlo samples drawn on the device (seeded
+//! Xoshiro128++); and a few training steps of a small model.
 
 use core::hint::black_box;
 
 use fixed::types::{I16F16, I8F24};
 use rand_core::SeedableRng;
 use tinyscore::learned::objective::{McConfig, Target};
+use tinyscore::learned::quant::{Calibration, QuantError, QuantMlp, QuantWork};
 use tinyscore::learned::train::{TrainConfig, Trainer};
 use tinyscore::learned::weighting::Weighting;
 use tinyscore::learned::{LossAccumulator, Preconditioning, ScoreMlp};
 use tinyscore::mixture::GaussianMixture;
+use tinyscore::sampling::uniform_f64;
+use tinyscore::score_source::ScoreSource;
 use tinyscore::{DefaultRng, Scalar};
 
 use crate::bits::{status_bits, Bits32};
@@ -23,6 +28,40 @@ pub static MODEL: &[u8] = include_bytes!("../models/default_1d.tsm");
 
 /// The embedded model's shape.
 pub type Model<S> = ScoreMlp<S, 1, 32, 1>;
+
+/// The embedded model quantised (`q8`): `cargo xtask q8-model` writes it with
+/// [`quantize_embedded`].
+pub static MODEL_Q8: &[u8] = include_bytes!("../models/default_1d_q8.tsm");
+
+/// The quantised model's shape.
+pub type QuantModel = QuantMlp<1, 32, 1>;
+
+/// Number of calibration draws of [`quantize_embedded`].
+pub const CALIBRATION_DRAWS: u32 = 4000;
+
+/// The embedded f32 model quantised to `q8` (what `models/default_1d_q8.tsm` holds):
+/// calibration on [`CALIBRATION_DRAWS`] exact draws `(t, x)`, `t` uniform in the training
+/// range `[0, 1]` and `x` from `p(., t)` of the default mixture (seeded Xoshiro128++).
+///
+/// # Errors
+/// The quantisation's error (none for the embedded model); a model that does not decode
+/// gives [`QuantError::NoDraws`].
+pub fn quantize_embedded() -> Result<QuantModel, QuantError> {
+    let mut model = empty_model::<f32>();
+    if model.decode_into(MODEL).is_err() {
+        return Err(QuantError::NoDraws);
+    }
+    let gm = DEFAULT_MIXTURE;
+    let mut rng = DefaultRng::seed_from_u64(13);
+    let mut cal = Calibration::<1>::new();
+    for _ in 0..CALIBRATION_DRAWS {
+        let t = uniform_f64(&mut rng);
+        if let Ok((x, _)) = gm.sample(t, &mut rng) {
+            cal.observe(&model, t, &[x[0] as f32]);
+        }
+    }
+    QuantModel::quantize(&model, &cal)
+}
 
 /// A zero model to decode into (one copy of the parameters on the stack, not three).
 fn empty_model<S: Scalar>() -> Model<S> {
@@ -50,12 +89,47 @@ fn model_results<S: Scalar + Bits32, K: Sink>(out: &mut K, names: [&'static str;
         out.item32(status, i as u32, status_bits(st));
     }
     let gm = DEFAULT_MIXTURE;
-    loss_results(out, &mut model, &gm, [loss, loss_se, loss_sat]);
+    loss_results::<S, _, K>(out, &mut model, &gm, [loss, loss_se, loss_sat]);
 }
 
-fn loss_results<S: Scalar, K: Sink>(
+/// The q8 model's score at [`POINTS`] with inputs and outputs in `S`, and a loss in `S`.
+#[inline(never)]
+fn q8_results<S: Scalar + Bits32, K: Sink>(out: &mut K, names: [&'static str; 6])
+where
+    S::Work: QuantWork,
+{
+    let [score, status, loss, loss_se, loss_sat, error] = names;
+    let mut model = QuantModel::zeroed();
+    if q8_scores::<S, K>(out, &mut model, [score, status, error]) {
+        let gm = DEFAULT_MIXTURE;
+        loss_results::<S, _, K>(out, &mut model, &gm, [loss, loss_se, loss_sat]);
+    }
+}
+
+/// Decode the q8 model into `model` and report its score at [`POINTS`] (names: score,
+/// status, decode error); `false` if the model did not decode.
+#[inline(never)]
+fn q8_scores<S: Scalar + Bits32, K: Sink>(out: &mut K, model: &mut QuantModel, names: [&'static str; 3]) -> bool
+where
+    S::Work: QuantWork,
+{
+    let [score, status, error] = names;
+    if model.decode_into(black_box(MODEL_Q8)).is_err() {
+        out.u32(error, 1);
+        return false;
+    }
+    for (i, &(t, x)) in POINTS.iter().enumerate() {
+        let (xs, _) = S::from_f64(black_box(x));
+        let (s, st) = model.score(black_box(t), &[xs]);
+        out.item32(score, i as u32, s[0].bits());
+        out.item32(status, i as u32, status_bits(st));
+    }
+    true
+}
+
+fn loss_results<S: Scalar, M: ScoreSource<S, 1>, K: Sink>(
     out: &mut K,
-    model: &mut Model<S>,
+    model: &mut M,
     gm: &GaussianMixture<1, 4>,
     names: [&'static str; 3],
 ) {
@@ -119,9 +193,22 @@ const I16F16_NAMES: [&str; 6] = [
     "net.i16f16.error",
 ];
 
-/// The learned-score results of the application image: `I16F16` forward pass and loss.
+/// Result names of the `q8` model with `I16F16` inputs and outputs.
+const Q8_I16F16_NAMES: [&str; 6] = [
+    "net.q8.i16f16.score",
+    "net.q8.i16f16.status",
+    "loss.q8.i16f16.value",
+    "loss.q8.i16f16.se",
+    "loss.q8.i16f16.flags",
+    "net.q8.i16f16.error",
+];
+
+/// The learned-score results of the application image: the `q8` score at the points,
+/// inputs and outputs in `I16F16` (the loss, an evaluation tool, stays in the test image).
 pub fn run_app<K: Sink>(out: &mut K) {
-    model_results::<I16F16, K>(out, I16F16_NAMES);
+    let [score, status, _, _, _, error] = Q8_I16F16_NAMES;
+    let mut model = QuantModel::zeroed();
+    q8_scores::<I16F16, K>(out, &mut model, [score, status, error]);
 }
 
 /// The learned-score results.
@@ -142,6 +229,18 @@ pub fn run<K: Sink>(out: &mut K) {
             "net.i8f24.error",
         ],
     );
+    q8_results::<f32, K>(
+        out,
+        [
+            "net.q8.f32.score",
+            "net.q8.f32.status",
+            "loss.q8.f32.value",
+            "loss.q8.f32.se",
+            "loss.q8.f32.flags",
+            "net.q8.f32.error",
+        ],
+    );
+    q8_results::<I16F16, K>(out, Q8_I16F16_NAMES);
     training_results(out);
 }
 
@@ -165,6 +264,20 @@ fn bench_model<S: Scalar, B: Bench>(b: &mut B, scalar: &'static str) {
     });
 }
 
+/// The q8 forward pass with `I16F16` input and output (what the application image runs).
+#[inline(never)]
+fn bench_q8<B: Bench>(b: &mut B) {
+    let mut model = QuantModel::zeroed();
+    if model.decode_into(MODEL_Q8).is_err() {
+        return;
+    }
+    let x = [I16F16::from_f64(0.3).0];
+    let Some(tc) = model.prepare::<<I16F16 as Scalar>::Work>(0.25) else { return };
+    b.bench(&Op { operation: "net_forward", scalar: "q8", components: 0, dims: 1, calls: 10 }, || {
+        black_box(black_box(&model).score_prepared(black_box(&tc), black_box(&x)));
+    });
+}
+
 #[inline(never)]
 fn bench_train<B: Bench>(b: &mut B) {
     let gm = DEFAULT_MIXTURE;
@@ -176,11 +289,12 @@ fn bench_train<B: Bench>(b: &mut B) {
     });
 }
 
-/// The timed learned-score operations: forward pass (width 32), one loss sample, one
+/// The timed learned-score operations: forward pass (width 32; f32, I16F16, I8F24, q8), one loss sample, one
 /// training step on one sample (width 8).
 pub fn benches<B: Bench>(b: &mut B) {
     bench_model::<f32, B>(b, "f32");
     bench_model::<I16F16, B>(b, "i16f16");
     bench_model::<I8F24, B>(b, "i8f24");
+    bench_q8(b);
     bench_train(b);
 }

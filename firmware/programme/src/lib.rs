@@ -46,8 +46,9 @@ pub trait Sink {
     }
 }
 
-/// The application alone, as a product would ship it: the mixture score and log-density,
-/// the learned score and a Monte Carlo loss, in `I16F16` only; no benchmarks, no training.
+/// The application alone, as a product would ship it: the mixture score and log-density in
+/// `I16F16`, the learned score by the `q8` network (int8 weights, `I16F16` inputs and
+/// outputs); no loss, no benchmarks, no training.
 /// Its image (`app`) is the one whose flash and RAM `cargo xtask measure` reports as
 /// `image`/`app`.
 pub fn run_app<S: Sink>(out: &mut S) {

@@ -1,5 +1,6 @@
-//! The application image: what a product using tinyscore would ship (mixture score, learned
-//! score and loss in `I16F16`), measured by `cargo xtask measure` as the `app` image row.
+//! The application image: what a product using tinyscore would ship (mixture score and
+//! log-density in `I16F16`; the learned score by the int8-weight `q8` network, inputs and
+//! outputs in `I16F16`), measured by `cargo xtask measure` as the `app` image row.
 #![no_std]
 #![no_main]
 

@@ -56,7 +56,7 @@ fn put_scales(w: &mut Writer<'_>, s: &[f32]) -> Result<(), ModelFileError> {
 
 fn put_dense<const I: usize, const O: usize>(w: &mut Writer<'_>, d: &QuantDense<I, O>) -> Result<(), ModelFileError> {
     for v in d.w.as_flattened() {
-        w.put(&v.to_le_bytes())?;
+        w.put(&[v ^ 0x80])?; // the offset weight back to i8
     }
     for v in &d.bias {
         w.put(&v.to_le_bytes())?;
@@ -97,8 +97,8 @@ fn get_dense<const I: usize, const O: usize>(
 ) -> Result<(), ModelFileError> {
     for (i, v) in d.w.as_flattened_mut().iter_mut().enumerate() {
         let [b] = r.take::<1>()?;
-        *v = b as i8;
-        if *v == i8::MIN {
+        *v = b ^ 0x80; // i8 to the offset weight
+        if *v == 0 {
             return Err(at.err("w", i));
         }
     }
@@ -108,6 +108,7 @@ fn get_dense<const I: usize, const O: usize>(
             return Err(at.err("bias", i));
         }
     }
+    d.refresh();
     get_scales(r, &mut d.scale, at)?;
     get_requant(r, &mut d.rq, at)
 }

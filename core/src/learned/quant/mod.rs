@@ -9,7 +9,7 @@
 //! uq_d  = round((x_d - m_d) k_d(t))                i16, k_d(t) = 1 / (c_d(t) s_u)   per t
 //! a0_i  = B_i(t) + sum_d wx_id uq_d                i32, wx in i16 (scale sx_i)
 //! B_i(t)= round((w_t f(t) + b_in)_i / (sx_i s_u))  i32, the time features folded   per t
-//! z_i   = rq(a_i, M_i, n_i)                        Q20 i32 pre-activation
+//! z_i   = rq(a_i, M_i, n_i)                        Q16 i32 pre-activation
 //! h_i   = tanh_q15(z_i)                            Q15 i16 (scale 2^-15)
 //! a_i   = b_i + sum_j w_ij h_j                     hidden and output layers, w in i8
 //! o_d   = rq(a_d, M_d, n_d)                        Q(output_frac) i32
@@ -23,12 +23,13 @@
 //!   and costs only `D H` multiply-adds.
 //! * Biases: `b_i = round(b / (scale_i 2^-15))` in i32 (the accumulator's unit).
 //! * Requantisation `rq(a, M, n) = (a M + 2^(n-1)) >> n` (arithmetic shift: round to
-//!   nearest, ties up), with `M` in `[2^30, 2^31)` and `n` in `[1, 62]` chosen so that
+//!   nearest, ties up; for `n >= 33`, real multipliers below 1/4, computed from the high
+//!   word of `a M` in 32-bit arithmetic), with `M` in `[2^30, 2^31)` and `n` in `[1, 62]` chosen so that
 //!   `M 2^-n` is the real multiplier (the layer's input scale times `scale_i` over the output
 //!   unit) within a relative `2^-31`; the result is clamped to `i32`.
 //! * `tanh_q15(z)`: a 512-entry Q15 table of `tanh(k / 64)` on `[0, 8)`, linear interpolation
-//!   on the 14 fraction bits, odd symmetry, `|z| >= 8` clamped; within [`TANH_ERROR`] of
-//!   `tanh(z 2^-20)`.
+//!   on the 10 fraction bits, odd symmetry, `|z| >= 8` clamped; within [`TANH_ERROR`] of
+//!   `tanh(z 2^-16)`.
 //! * Everything depending on `t` only ([`QuantTime`]: `k_d`, `m_d`, `1 / c_d^2`, `1 / n`,
 //!   `B_i(t)`) is computed once per `t` in `f64` ([`QuantMlp::prepare`]); the forward pass
 //!   for one `x` ([`QuantMlp::score_prepared`]) is integer only, apart from the input
@@ -40,8 +41,9 @@
 //! The input scale `s_u` and the output format are chosen from draws of `(t, x)` of the
 //! float model ([`Calibration`]): `s_u = max(1, 2 max|u|) / 32767` (margin 2 over the largest
 //! normalised input seen), and `output_frac` the largest in `0..=24` with
-//! `4 max|o| 2^output_frac <= 2^31`. The hidden activations need no calibration (tanh is
-//! bounded by 1: Q15), the pre-activations neither (Q20 covers `|z| < 2048`, and `tanh` is
+//! `4 max|o| 2^output_frac <= 2^31`, lowered (not below 16) until every output multiplier
+//! is below 1/4. The hidden activations need no calibration (tanh is
+//! bounded by 1: Q15), the pre-activations neither (Q16 covers `|z| < 32768`, and `tanh` is
 //! flat beyond 8). Use about 4,000 draws, `t` over the model's training range and `x` from
 //! `p(., t)` (the diffused data): the largest `|u|` of `n` Gaussian draws grows like
 //! `sqrt(2 ln n)`, so more draws change `s_u` little.
@@ -77,29 +79,29 @@ use crate::{Real, Scalar, Status};
 
 pub use file::q8_encoded_len;
 
-/// Bound of `|tanh_q15(z) 2^-15 - tanh(z 2^-20)|` for every `z`: table interpolation
+/// Bound of `|tanh_q15(z) 2^-15 - tanh(z 2^-16)|` for every `z`: table interpolation
 /// `(1/64)^2 / 8 * 4 / (3 sqrt 3) = 2.35e-5`, table rounding `2^-16`, interpolation rounding
 /// `2^-16`, clamp at 8 `2.3e-7`: `5.4e-5 < 2^-14`.
 pub const TANH_ERROR: f64 = 1.0 / 16_384.0;
 
 /// Unit of the hidden activations (Q15).
 pub const ACT_FRAC: u32 = 15;
-/// Unit of the pre-activations given to `tanh` (Q20).
-pub const PRE_FRAC: u32 = 20;
+/// Unit of the pre-activations given to `tanh` (Q16).
+pub const PRE_FRAC: u32 = 16;
 /// Largest `|bias|` accepted (keeps the accumulators from overflowing).
 pub const MAX_BIAS: i32 = 1 << 30;
 /// Largest `output_frac`.
 pub const MAX_OUTPUT_FRAC: u32 = 24;
 
-/// The `|z|` (Q20) beyond which `tanh` is taken from the last table interval.
-const TANH_CLAMP: u32 = (511 << 14) - 1;
+/// The `|z|` (Q16) beyond which `tanh` is taken from the last table interval.
+const TANH_CLAMP: u32 = (511 << 10) - 1;
 
-/// `tanh(z 2^-20)` in Q15 (see the module documentation; error at most [`TANH_ERROR`]).
+/// `tanh(z 2^-16)` in Q15 (see the module documentation; error at most [`TANH_ERROR`]).
 ///
 /// # Examples
 /// ```
 /// use tinyscore::learned::quant::{tanh_q15, TANH_ERROR};
-/// let z = (0.5f64 * 1048576.0) as i32;
+/// let z = (0.5f64 * 65536.0) as i32;
 /// assert!((tanh_q15(z) as f64 / 32768.0 - 0.5f64.tanh()).abs() <= TANH_ERROR);
 /// assert_eq!(tanh_q15(-z), -tanh_q15(z));
 /// assert_eq!(tanh_q15(i32::MIN), -32767);
@@ -107,12 +109,12 @@ const TANH_CLAMP: u32 = (511 << 14) - 1;
 #[inline(always)]
 pub fn tanh_q15(z: i32) -> i16 {
     let a = z.unsigned_abs().min(TANH_CLAMP);
-    let i = (a >> 14) as usize;
-    let f = (a & 0x3FFF) as i32;
+    let i = (a >> 10) as usize;
+    let f = (a & 0x3FF) as i32;
     let y0 = masked_entry(&tanh_table::TANH_Q15, i) as i32;
     let y1 = masked_entry(&tanh_table::TANH_Q15, i + 1) as i32;
-    // y1 - y0 <= 512, f < 2^14: no overflow; y <= 32767.
-    let y = (y0 + (((y1 - y0) * f + (1 << 13)) >> 14)) as i16;
+    // y1 - y0 <= 512, f < 2^10: no overflow; y <= 32767.
+    let y = (y0 + (((y1 - y0) * f + (1 << 9)) >> 10)) as i16;
     if z < 0 {
         -y
     } else {
@@ -133,8 +135,56 @@ pub fn tanh_q15(z: i32) -> i16 {
 #[inline(always)]
 pub fn requantize(a: i32, m: i32, n: u8) -> i32 {
     let n = n as u32;
-    let p = (a as i64 * m as i64).wrapping_add(1i64.wrapping_shl(n.wrapping_sub(1))).wrapping_shr(n);
-    p.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+    if n >= 33 {
+        // a m = hi 2^32 + lo, 0 <= lo < 2^32, and 2^(n-1) = 2^(n-33) 2^32: floor((a m +
+        // 2^(n-1)) / 2^n) = floor((hi + 2^(n-33)) / 2^(n-32)), in 32-bit arithmetic (|hi| <
+        // 2^30 as |a m| < 2^62, so no overflow). No 64-bit shift: on a Cortex-M0 those are calls.
+        let hi = mul_hi(a, m);
+        let k = n - 32;
+        return hi.wrapping_add(1i32.wrapping_shl(k - 1)).wrapping_shr(k);
+    }
+    requantize_wide(a, m, n)
+}
+
+/// [`requantize`] for shifts below 33 (real multipliers of 1/4 and more: rare), in 64 bits.
+#[cold]
+#[inline(never)]
+fn requantize_wide(a: i32, m: i32, n: u32) -> i32 {
+    let p = a as i64 * m as i64;
+    let r = p.wrapping_add(1i64.wrapping_shl(n.wrapping_sub(1))).wrapping_shr(n);
+    r.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+/// `floor(a m / 2^32)` for `0 <= m < 2^31`: one long multiply where the core has one.
+#[cfg(not(all(target_arch = "arm", not(target_has_atomic = "32"))))]
+#[inline(always)]
+fn mul_hi(a: i32, m: i32) -> i32 {
+    ((a as i64 * m as i64) >> 32) as i32
+}
+
+/// `floor(a m / 2^32)` for `0 <= m < 2^31` on ARMv6-M (no `SMULL`; a 64-bit product is a
+/// library call): [`mul_hi_split`].
+#[cfg(all(target_arch = "arm", not(target_has_atomic = "32")))]
+#[inline(always)]
+fn mul_hi(a: i32, m: i32) -> i32 {
+    mul_hi_split(a, m)
+}
+
+/// `floor(a m / 2^32)` for `0 <= m < 2^31` from four 16 x 16-bit products, exact:
+/// with `a = ah 2^16 + al`, `m = mh 2^16 + ml` (`al, ml` in `[0, 2^16)`), `c1 = ah ml`,
+/// `c2 = al mh` (both within `i32`), `t = al ml`:
+/// `floor(a m / 2^32) = ah mh + (c1 >> 16) + (((c1 & 0xFFFF) + c2 + (t >> 16)) >> 16)`,
+/// the last sum below `2^32` in `u32`.
+#[inline(always)]
+#[allow(dead_code)] // used on ARMv6-M; tested everywhere
+fn mul_hi_split(a: i32, m: i32) -> i32 {
+    let (ah, al) = (a >> 16, (a & 0xFFFF) as u32);
+    let (mh, ml) = ((m >> 16) as u32, (m & 0xFFFF) as u32);
+    let c1 = ah.wrapping_mul(ml as i32);
+    let c2 = al.wrapping_mul(mh);
+    let t = al.wrapping_mul(ml);
+    let mid = ((c1 & 0xFFFF) as u32).wrapping_add(c2).wrapping_add(t >> 16) >> 16;
+    ah.wrapping_mul(mh as i32).wrapping_add(c1 >> 16).wrapping_add(mid as i32)
 }
 
 /// A real multiplier `r > 0` as `(M, n)` with `M` in `[2^30, 2^31)`, `M 2^-n = r` within a
@@ -268,20 +318,31 @@ pub struct QuantFirst<const D: usize, const H: usize> {
     pub b_in: [f64; H],
     /// Weight scale per output channel, `> 0`.
     pub scale: [f32; H],
-    /// Accumulator (unit `scale[i] s_u`) to Q20.
+    /// Accumulator (unit `scale[i] s_u`) to Q16.
     pub rq: [Requant; H],
 }
 
 /// A hidden or output layer: i8 weights, i32 biases in the accumulator's unit.
+///
+/// # Memory layout
+/// The weights are kept offset by 128 (`w + 128` in `u8`, read with [`Self::weight`]) and
+/// the layer's inputs offset by 32768 (`h + 32768` in `u16`): unsigned loads have an
+/// immediate-offset form on every Thumb core (the signed ones do not on the Cortex-M0), so
+/// a multiply-add is 4 instructions there. The offsets cancel exactly:
+/// `sum (w + 128)(h + 32768) - 128 sum (h + 32768) - 32768 sum (w + 128) + 2^22 I
+/// = sum w h`, the per-row constant folded with the bias (`fold`), all modulo 2^32 with a
+/// result that fits `i32`: bit for bit the plain `b + sum w h`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct QuantDense<const I: usize, const O: usize> {
-    /// `w[i][j]`, scale `scale[i]`, `|w| <= 127`.
-    pub w: [[i8; I]; O],
+    /// `w[i][j] + 128`, `|w| <= 127`.
+    w: [[u8; I]; O],
     /// `b[i]` in units of `scale[i] 2^-15`, `|b| <= 2^30`.
-    pub bias: [i32; O],
+    bias: [i32; O],
+    /// `b[i] - 32768 sum_j (w_ij + 128) + 2^22 I` (wrapping).
+    fold: [i32; O],
     /// Weight scale per output channel, `> 0`.
     pub scale: [f32; O],
-    /// Accumulator (unit `scale[i] 2^-15`) to the layer's output unit (Q20 for hidden
+    /// Accumulator (unit `scale[i] 2^-15`) to the layer's output unit (Q16 for hidden
     /// layers, `Q(output_frac)` for the output).
     pub rq: [Requant; O],
 }
@@ -289,35 +350,89 @@ pub struct QuantDense<const I: usize, const O: usize> {
 impl<const I: usize, const O: usize> QuantDense<I, O> {
     /// All zero (scales 1, multipliers 2^-1: valid, useless).
     pub const fn zeroed() -> Self {
-        QuantDense { w: [[0; I]; O], bias: [0; O], scale: [1.0; O], rq: [Requant { mult: 1 << 30, shift: 31 }; O] }
+        QuantDense {
+            w: [[128; I]; O],
+            bias: [0; O],
+            fold: [0; O],
+            scale: [1.0; O],
+            rq: [Requant { mult: 1 << 30, shift: 31 }; O],
+        }
     }
 
-    /// `out_i = rq_i(b_i + sum_j w_ij h_j)`, the sum in input order.
+    /// The weight `w[i][j]` (0 outside the layer), scale `scale[i]`.
+    pub fn weight(&self, i: usize, j: usize) -> i8 {
+        self.w.get(i).and_then(|r| r.get(j)).map_or(0, |&b| (b ^ 0x80) as i8)
+    }
+
+    /// Set `w[i][j]` (ignored outside the layer; `-128` is stored as `-127`).
+    pub fn set_weight(&mut self, i: usize, j: usize, v: i8) {
+        if let Some(b) = self.w.get_mut(i).and_then(|r| r.get_mut(j)) {
+            *b = (v.max(-127) as u8) ^ 0x80;
+        }
+        self.refresh();
+    }
+
+    /// The biases `b[i]` (units of `scale[i] 2^-15`).
+    pub fn bias(&self) -> &[i32; O] {
+        &self.bias
+    }
+
+    /// Set `b[i]` (clamped to `|b| <= 2^30`; ignored outside the layer).
+    pub fn set_bias(&mut self, i: usize, v: i32) {
+        if let Some(b) = self.bias.get_mut(i) {
+            *b = v.clamp(-MAX_BIAS, MAX_BIAS);
+        }
+        self.refresh();
+    }
+
+    /// Recompute the folded constants from the weights and biases.
+    fn refresh(&mut self) {
+        for ((f, &b), w) in self.fold.iter_mut().zip(self.bias.iter()).zip(self.w.iter()) {
+            let sw = w.iter().fold(0i32, |a, &v| a.wrapping_add(v as i32));
+            *f = b.wrapping_sub(sw.wrapping_mul(32768)).wrapping_add((I as i32).wrapping_shl(22));
+        }
+    }
+
+    /// `out_i = rq_i(b_i + sum_j w_ij h_j)` with the inputs offset (`hb = h + 32768`).
     #[inline(always)]
-    pub fn forward(&self, h: &[i16; I], out: &mut [i32; O]) {
-        for (((o, w), &b), rq) in out.iter_mut().zip(self.w.iter()).zip(self.bias.iter()).zip(self.rq.iter()) {
-            *o = rq.apply(dot_i8(w, h, b));
+    fn forward_biased(&self, hb: &[u16; I], out: &mut [i32; O]) {
+        let sum = hb.iter().fold(0i32, |a, &v| a.wrapping_add(v as i32));
+        let sub = sum.wrapping_mul(128);
+        for ((o, w), (&f, rq)) in out.iter_mut().zip(self.w.iter()).zip(self.fold.iter().zip(self.rq.iter())) {
+            *o = rq.apply(f.wrapping_sub(sub).wrapping_add(dot_u8_u16(w, hb)));
         }
     }
 }
 
-/// `acc + sum_j w_j h_j` in `i32` (cannot overflow for the documented ranges).
+/// `sum_j w_j h_j` modulo 2^32, unsigned loads (immediate offsets), unrolled by 8.
 #[inline(always)]
-fn dot_i8<const I: usize>(w: &[i8; I], h: &[i16; I], acc: i32) -> i32 {
-    let mut a = acc;
-    let mut b = 0i32;
-    let mut wc = w.chunks_exact(2);
-    let mut hc = h.chunks_exact(2);
-    for (w2, h2) in (&mut wc).zip(&mut hc) {
-        if let ([w0, w1], [h0, h1]) = (w2, h2) {
-            a = a.wrapping_add((*w0 as i32).wrapping_mul(*h0 as i32));
-            b = b.wrapping_add((*w1 as i32).wrapping_mul(*h1 as i32));
+fn dot_u8_u16<const I: usize>(w: &[u8; I], h: &[u16; I]) -> i32 {
+    let mut a = 0u32;
+    let mut wc = w.chunks_exact(8);
+    let mut hc = h.chunks_exact(8);
+    for (w8, h8) in (&mut wc).zip(&mut hc) {
+        if let ([w0, w1, w2, w3, w4, w5, w6, w7], [h0, h1, h2, h3, h4, h5, h6, h7]) = (w8, h8) {
+            a = a
+                .wrapping_add((*w0 as u32).wrapping_mul(*h0 as u32))
+                .wrapping_add((*w1 as u32).wrapping_mul(*h1 as u32))
+                .wrapping_add((*w2 as u32).wrapping_mul(*h2 as u32))
+                .wrapping_add((*w3 as u32).wrapping_mul(*h3 as u32))
+                .wrapping_add((*w4 as u32).wrapping_mul(*h4 as u32))
+                .wrapping_add((*w5 as u32).wrapping_mul(*h5 as u32))
+                .wrapping_add((*w6 as u32).wrapping_mul(*h6 as u32))
+                .wrapping_add((*w7 as u32).wrapping_mul(*h7 as u32));
         }
     }
     for (&w0, &h0) in wc.remainder().iter().zip(hc.remainder().iter()) {
-        a = a.wrapping_add((w0 as i32).wrapping_mul(h0 as i32));
+        a = a.wrapping_add((w0 as u32).wrapping_mul(h0 as u32));
     }
-    a.wrapping_add(b)
+    a as i32
+}
+
+/// `h + 32768` as `u16` (the offset inputs of [`QuantDense`]).
+#[inline(always)]
+fn offset(h: i16) -> u16 {
+    (h as u16) ^ 0x8000
 }
 
 /// The quantised score network (see the module documentation): `D` inputs, `L + 1` hidden
@@ -617,6 +732,13 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
         }
         let mut output = QuantDense::<H, D>::zeroed();
         quantize_dense(&p.output.w, &p.output.b, &mut output, libm::exp2(output_frac as f64), "output", 0)?;
+        // Fewer fraction bits where that keeps every output multiplier below 1/4 (the fast
+        // 32-bit requantisation, shift >= 33), down to Q16.
+        let mut output_frac = output_frac;
+        while output_frac > 16 && output.rq.iter().any(|r| r.shift < 33) {
+            output_frac -= 1;
+            quantize_dense(&p.output.w, &p.output.b, &mut output, libm::exp2(output_frac as f64), "output", 0)?;
+        }
         Ok(QuantMlp { precond: model.precond, input_scale, output_frac, first, hidden, output })
     }
 
@@ -663,33 +785,60 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
         Some(QuantTime { mean, k, inv_c2, inv_n, bias0, status: Status::from_saturated(sat) })
     }
 
-    /// The integer forward pass at `x` (in the working type), keeping every activation.
-    pub fn forward_traced<W: QuantWork>(&self, tc: &QuantTime<W, D, H>, x: &[W; D], tr: &mut QuantTrace<D, H, L>) {
+    /// The integer forward pass at `x`: quantised inputs into `u`, the hidden activations
+    /// (offset, `h + 32768`) into `h0`, `hs`, the output into `out`; `true` if an input was
+    /// clamped or a constant of `t` saturated.
+    #[inline(always)]
+    fn forward_offset<W: QuantWork>(
+        &self,
+        tc: &QuantTime<W, D, H>,
+        x: &[W; D],
+        u: &mut [i16; D],
+        h0: &mut [u16; H],
+        hs: &mut [[u16; H]; L],
+        out: &mut [i32; D],
+    ) -> bool {
         let mut sat = !tc.status.is_ok();
-        for (uq, (&xd, (&m, &k))) in tr.u.iter_mut().zip(x.iter().zip(tc.mean.iter().zip(tc.k.iter()))) {
+        for (uq, (&xd, (&m, &k))) in u.iter_mut().zip(x.iter().zip(tc.mean.iter().zip(tc.k.iter()))) {
             let (v, s) = ((xd - m) * k).round_clamped(-32767, 32767);
             *uq = v as i16;
             sat |= s;
         }
         let f = &self.first;
-        for ((h, (w, &b)), rq) in tr.h0.iter_mut().zip(f.w.iter().zip(tc.bias0.iter())).zip(f.rq.iter()) {
+        for ((h, (w, &b)), rq) in h0.iter_mut().zip(f.w.iter().zip(tc.bias0.iter())).zip(f.rq.iter()) {
             let mut a = b;
-            for (&wd, &ud) in w.iter().zip(tr.u.iter()) {
+            for (&wd, &ud) in w.iter().zip(u.iter()) {
                 a = a.wrapping_add((wd as i32).wrapping_mul(ud as i32));
             }
-            *h = tanh_q15(rq.apply(a));
+            *h = offset(tanh_q15(rq.apply(a)));
         }
         let mut z = [0i32; H];
-        let mut prev = &tr.h0;
-        for (layer, out) in self.hidden.iter().zip(tr.hs.iter_mut()) {
-            layer.forward(prev, &mut z);
-            for (o, &zi) in out.iter_mut().zip(z.iter()) {
-                *o = tanh_q15(zi);
+        let mut prev = &*h0;
+        for (layer, next) in self.hidden.iter().zip(hs.iter_mut()) {
+            layer.forward_biased(prev, &mut z);
+            for (o, &zi) in next.iter_mut().zip(z.iter()) {
+                *o = offset(tanh_q15(zi));
             }
-            prev = out;
+            prev = next;
         }
-        self.output.forward(prev, &mut tr.out);
-        tr.saturated = sat;
+        self.output.forward_biased(prev, out);
+        sat
+    }
+
+    /// The integer forward pass at `x` (in the working type), keeping every activation.
+    pub fn forward_traced<W: QuantWork>(&self, tc: &QuantTime<W, D, H>, x: &[W; D], tr: &mut QuantTrace<D, H, L>) {
+        let mut h0 = [0u16; H];
+        let mut hs = [[0u16; H]; L];
+        tr.saturated = self.forward_offset(tc, x, &mut tr.u, &mut h0, &mut hs, &mut tr.out);
+        let unoffset = |v: u16| (v ^ 0x8000) as i16;
+        for (d, &v) in tr.h0.iter_mut().zip(h0.iter()) {
+            *d = unoffset(v);
+        }
+        for (dl, sl) in tr.hs.iter_mut().zip(hs.iter()) {
+            for (d, &v) in dl.iter_mut().zip(sl.iter()) {
+                *d = unoffset(v);
+            }
+        }
     }
 
     /// The score from a traced forward pass: `o 2^-output_frac / n - (x - m) / c^2` in `W`.
@@ -711,7 +860,8 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
     {
         let xw = x.map(|v| v.to_work());
         let mut tr = QuantTrace::new();
-        self.forward_traced(tc, &xw, &mut tr);
+        let (mut h0, mut hs) = ([0u16; H], [[0u16; H]; L]);
+        tr.saturated = self.forward_offset(tc, &xw, &mut tr.u, &mut h0, &mut hs, &mut tr.out);
         let sw = self.score_work(tc, &xw, &tr);
         let mut status = Status::from_saturated(tr.saturated);
         let mut out = [S::default(); D];
@@ -745,7 +895,8 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
     ///
     /// With `|w| <= |wq| s + s / 2` recovered from the stored weights, layer by layer
     /// (`e` the input error, `|in| <= r` the input magnitude):
-    /// `e_i = sum_j (s_i / 2 r + |w_ij| e_j) + bias rounding + 2^-20 (multiplier, |z| <= 2048)
+    /// `e_i = sum_j (s_i / 2 r + |w_ij| e_j) + bias rounding + 2^-27 (multiplier: relative 2^-31 on |z| <= 16;
+    /// beyond, both `tanh` are within 2^-20 of +-1)
     /// + the output unit / 2`; after `tanh`, `e + TANH_ERROR`. The input's error is
     /// `s_u (1/2 + 1/64)` (rounding, plus the working type's rounding of `(x - m) k`).
     /// The score's own arithmetic in `S` (`o / n`, the skip term) is not included.
@@ -753,7 +904,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
         let su = self.input_scale as f64;
         let umax = self.input_range();
         let eu = su * (0.5 + 1.0 / 64.0);
-        let requant = 1.0 / 1_048_576.0 + 0.5 / (1u32 << PRE_FRAC) as f64;
+        let requant = 1.0 / 1_048_576.0 + 0.5 / (1u32 << PRE_FRAC) as f64; // multiplier + rounding
         let mut e = [0.0f64; H];
         for ((ei, w), &s) in e.iter_mut().zip(self.first.w.iter()).zip(self.first.scale.iter()) {
             let s = s as f64;
@@ -785,6 +936,7 @@ fn dense_bound<const I: usize, const O: usize>(layer: &QuantDense<I, O>, e: &[f6
         let s = s as f64;
         let mut v = 0.5 * s / (1u32 << ACT_FRAC) as f64 + rq;
         for (&wj, &ej) in w.iter().zip(e.iter()) {
+            let wj = (wj ^ 0x80) as i8;
             v += 0.5 * s + ((wj as f64).abs() * s + 0.5 * s) * ej;
         }
         *o = v;
@@ -815,7 +967,7 @@ fn quantize_dense<F: Float, const I: usize, const O: usize>(
         }
         *s = quantize_row(wrow, 127.0, 0.0, |j, v| {
             if let Some(d) = wq.get_mut(j) {
-                *d = v as i8;
+                *d = (v as i8 as u8) ^ 0x80;
             }
         });
         let unit = *s as f64 * act_unit;
@@ -830,6 +982,7 @@ fn quantize_dense<F: Float, const I: usize, const O: usize>(
             channel: i as u16,
         })?;
     }
+    q.refresh();
     Ok(())
 }
 
