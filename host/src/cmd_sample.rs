@@ -76,11 +76,11 @@ pub enum GridKind {
 }
 
 /// Default `--rho` of the Karras grid (chosen by measurement, README "Few-step samplers").
-pub const DEFAULT_RHO: f64 = 7.0;
+pub const DEFAULT_RHO: f64 = 12.0;
 
 /// Default `--sigma-min` of the Karras grid as a multiple of the narrowest component's
 /// standard deviation (chosen by measurement, README "Few-step samplers").
-pub const DEFAULT_SIGMA_MIN_RATIO: f64 = 0.1;
+pub const DEFAULT_SIGMA_MIN_RATIO: f64 = 0.2;
 
 /// What to sample and how.
 #[derive(Clone, Debug, PartialEq, clap::Args)]
@@ -119,7 +119,7 @@ pub struct SampleConfig {
     #[arg(long, default_value_t = DEFAULT_RHO)]
     pub rho: f64,
     /// Smallest noise level sigma sqrt(t_min) of the grid, in data units (instead of
-    /// --t-min; Karras grid default: 0.1 times the smallest component std).
+    /// --t-min; Karras grid default: 0.2 times the smallest component std).
     #[arg(long, conflicts_with = "t_min")]
     pub sigma_min: Option<f64>,
     /// EDM churn S_churn (edm-heun only; 0: deterministic).
