@@ -8,7 +8,7 @@ the exact score of a 1-D Gaussian mixture, computed here with NumPy (log-sum-exp
 
 Usage: python few_step_reference.py  (reads a JSON case on stdin, prints JSON on stdout)
 Input:  {"sigma": s, "weights": [...], "means": [...], "stds": [...], "t_max": T, "t_min": t,
-         "steps": N, "rho": r, "method": "dpmpp_2m" | "heun", "x": [...],
+         "steps": N, "rho": r, "method": "dpmpp_2m" | "dpmpp_2m_sde" | "heun", "x": [...],
          "churn": {"s_churn": .., "s_tmin": .., "s_tmax": .., "s_noise": ..}, "noise": [[...]]}
         (noise: the standard normal draws of the churn, one row per grid step that churns)
 Output: {"x": [...], "sigmas": [...]}
@@ -66,6 +66,28 @@ def main():
                 denoised_d = (1 + 1 / (2 * r)) * denoised - (1 / (2 * r)) * old_denoised
                 x = (sigma_fn(t_next) / sigma_fn(t)) * x - np.expm1(-h) * denoised_d
             old_denoised = denoised
+    elif c["method"] == "dpmpp_2m_sde":
+        # sample_dpmpp_2m_sde, eta = 1, s_noise = 1, solver_type "midpoint"; the standard
+        # normal draws of every step come from the input ("noise", one row per step).
+        noise = iter(c["noise"])
+        old_denoised = None
+        h_last = None
+        for i in range(len(sigmas) - 1):
+            denoised = denoise(x, sigmas[i])
+            if sigmas[i + 1] == 0:
+                x = denoised
+                break
+            t, s = -np.log(sigmas[i]), -np.log(sigmas[i + 1])
+            h = s - t
+            eta_h = 1.0 * h
+            x = sigmas[i + 1] / sigmas[i] * np.exp(-eta_h) * x + (-np.expm1(-h - eta_h)) * denoised
+            if old_denoised is not None:
+                r = h_last / h
+                x = x + 0.5 * (-np.expm1(-h - eta_h)) * (1 / r) * (denoised - old_denoised)
+            z = np.array(next(noise), dtype=np.float64)
+            x = x + z * sigmas[i + 1] * np.sqrt(-np.expm1(-2 * eta_h))
+            old_denoised = denoised
+            h_last = h
     elif c["method"] == "heun":
         ch = c.get("churn", {"s_churn": 0.0, "s_tmin": 0.0, "s_tmax": float("inf"), "s_noise": 1.0})
         noise = iter(c.get("noise", []))

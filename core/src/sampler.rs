@@ -15,8 +15,10 @@
 //!   level `sigma sqrt(t)`, with optional churn ([`Churn`]).
 //! * [`Method::DpmSolver2M`]: DPM-Solver++(2M) (Lu et al. 2022), second-order multistep,
 //!   one score evaluation per step.
+//! * [`Method::DpmSolver2MSde`]: its stochastic variant (DPM-Solver++(2M) SDE), one score
+//!   evaluation per step, for learned scores.
 //!
-//! The last two are the few-step samplers (module `few_step`, formulas there); with the
+//! The last three are the few-step samplers (module `few_step`, formulas there); with the
 //! Karras grid ([`Spacing::Karras`](crate::time_grid::Spacing::Karras)) they reach at 10 to
 //! 20 score evaluations what Euler-Maruyama reaches at 1,000.
 //!
@@ -59,7 +61,7 @@
 //! [`MixtureScore`](crate::score_source::MixtureScore) prepares each time once per step,
 //! per pass and per block. Score evaluations per sample ([`Sampler::score_evaluations`]),
 //! with `N` grid steps: `N + 1` (Euler-Maruyama), `2N + 1` (Heun), `2N + 1`
-//! (predictor-corrector), `2N + 1` (EDM Heun), `N + 1` (DPM-Solver++(2M)).
+//! (predictor-corrector), `2N + 1` (EDM Heun), `N + 1` (DPM-Solver++(2M) and its SDE).
 //!
 //! # Order
 //! Global error of the deterministic methods in the step size, on a fixed grid family:
@@ -136,6 +138,9 @@ pub enum Method {
     },
     /// DPM-Solver++(2M): second-order multistep, `N + 1` evaluations.
     DpmSolver2M,
+    /// DPM-Solver++(2M) SDE: the stochastic multistep variant, `N + 1` evaluations (the
+    /// few-step choice for a learned score).
+    DpmSolver2MSde,
 }
 
 /// Why a sampler configuration was rejected.
@@ -329,7 +334,7 @@ impl Sampler {
     pub fn score_evaluations(&self) -> u64 {
         let n = u64::from(self.grid.steps());
         match self.method {
-            Method::EulerMaruyama | Method::DpmSolver2M => n + 1,
+            Method::EulerMaruyama | Method::DpmSolver2M | Method::DpmSolver2MSde => n + 1,
             Method::ProbabilityFlow | Method::PredictorCorrector { .. } | Method::EdmHeun { .. } => 2 * n + 1,
         }
     }
@@ -429,8 +434,9 @@ impl Sampler {
     ) -> Status {
         let mut status = Status::Ok;
         let s2 = self.sigma * self.sigma;
-        if self.method == Method::DpmSolver2M {
-            status = few_step::dpm_solver_2m(source, state, scratch, self.sigma, &self.grid);
+        if matches!(self.method, Method::DpmSolver2M | Method::DpmSolver2MSde) {
+            let sde = self.method == Method::DpmSolver2MSde;
+            status = few_step::dpm_solver_2m(source, rng, state, scratch, self.sigma, &self.grid, sde);
         }
         for k in 0..self.grid.steps() {
             let t0 = self.grid.time(k);
@@ -446,7 +452,7 @@ impl Sampler {
                 Method::EdmHeun { churn } => {
                     few_step::edm_heun_pass(source, rng, state, scratch, self.sigma, t0, t1, &churn, self.grid.steps())
                 }
-                Method::DpmSolver2M => Status::Ok,
+                Method::DpmSolver2M | Method::DpmSolver2MSde => Status::Ok,
             });
         }
         // Denoising step (Tweedie): x <- x + sigma^2 t_min s(x, t_min).
@@ -589,7 +595,13 @@ mod tests {
     /// must return its mean and variance.
     fn check<S: crate::mixture::MixtureScalar>(method: Method, tol_mean: f64, tol_var: f64) {
         let gm = GaussianMixture::<1, 1>::new(1.0, &[Component { weight: 1.0, mean: [1.0], std: [0.5] }]).unwrap();
-        let grid = TimeGrid::new(4.0, 1e-4, 200, Spacing::Geometric { t_offset: 0.25 }).unwrap();
+        // The SDE multistep is meant for the Karras grid: on a grid whose log-noise steps
+        // change fast (this geometric one) its midpoint correction biases the variance.
+        let spacing = match method {
+            Method::DpmSolver2MSde => Spacing::Karras { rho: 7.0 },
+            _ => Spacing::Geometric { t_offset: 0.25 },
+        };
+        let grid = TimeGrid::new(4.0, 1e-4, 200, spacing).unwrap();
         let sampler = Sampler::new(SamplerConfig { method, grid, sigma: 1.0 }).unwrap();
         let start = StartGaussian::from_mixture(&gm, 4.0).unwrap();
         let mut src = MixtureScore::<S, 1, 1>::new(&gm);
@@ -619,6 +631,7 @@ mod tests {
             Method::ProbabilityFlow,
             Method::PredictorCorrector { ratio: 0.5 },
             Method::DpmSolver2M,
+            Method::DpmSolver2MSde,
             Method::EdmHeun { churn: Churn::NONE },
             Method::EdmHeun { churn },
         ] {
@@ -689,6 +702,7 @@ mod tests {
             Method::ProbabilityFlow,
             Method::PredictorCorrector { ratio: 0.5 },
             Method::DpmSolver2M,
+            Method::DpmSolver2MSde,
             Method::EdmHeun { churn: Churn::NONE },
             Method::EdmHeun { churn },
         ];

@@ -47,6 +47,9 @@ pub enum SamplerKind {
     /// DPM-Solver++(2M): second-order multistep, steps + 1 score evaluations.
     #[value(name = "dpm-solver-2m")]
     DpmSolver2M,
+    /// DPM-Solver++(2M) SDE: stochastic multistep, steps + 1 score evaluations (learned scores).
+    #[value(name = "dpm-solver-2m-sde")]
+    DpmSolver2MSde,
     /// EDM Heun (Karras et al. 2022): second order, 2 steps + 1 score evaluations.
     EdmHeun,
 }
@@ -59,6 +62,7 @@ impl SamplerKind {
             SamplerKind::PfOde => "pf-ode",
             SamplerKind::Pc => "pc",
             SamplerKind::DpmSolver2M => "dpm-solver-2m",
+            SamplerKind::DpmSolver2MSde => "dpm-solver-2m-sde",
             SamplerKind::EdmHeun => "edm-heun",
         }
     }
@@ -283,6 +287,7 @@ fn setup<const D: usize, const K: usize>(
         SamplerKind::PfOde => Method::ProbabilityFlow,
         SamplerKind::Pc => Method::PredictorCorrector { ratio: cfg.corrector_ratio },
         SamplerKind::DpmSolver2M => Method::DpmSolver2M,
+        SamplerKind::DpmSolver2MSde => Method::DpmSolver2MSde,
         SamplerKind::EdmHeun => Method::EdmHeun {
             churn: Churn {
                 s_churn: cfg.churn,

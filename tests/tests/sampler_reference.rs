@@ -113,6 +113,26 @@ fn edm_heun_with_churn_matches_numpy() {
     assert_close(&got, &reference(&c), "edm-heun with churn");
 }
 
+#[test]
+fn dpm_solver_2m_sde_matches_numpy() {
+    // One block (scratch as long as the state): the noise is drawn per step, per sample.
+    let steps = 8u32;
+    let gm = mixture();
+    let grid = TimeGrid::new(T_MAX, T_MIN, steps, Spacing::Karras { rho: 7.0 }).unwrap();
+    let sampler = Sampler::new(SamplerConfig { method: Method::DpmSolver2MSde, grid, sigma: SIGMA }).unwrap();
+    let mut state: Vec<[f64; 1]> = STARTS.iter().map(|&x| [x]).collect();
+    let mut scratch = vec![[0.0f64; 1]; STARTS.len()];
+    let mut rng = tinyscore::DefaultRng::seed_from_u64(11);
+    assert!(sampler.run(&mut MixtureScore::<f64, 1, 3>::new(&gm), &mut rng, &mut state, &mut scratch).is_ok());
+    let got: Vec<f64> = state.iter().map(|x| x[0]).collect();
+    let mut rng = tinyscore::DefaultRng::seed_from_u64(11);
+    let noise: Vec<Vec<f64>> =
+        (0..steps).map(|_| STARTS.iter().map(|_| normal::<f64, _>(&mut rng)).collect()).collect();
+    let mut c = case("dpmpp_2m_sde", steps, 7.0, &STARTS);
+    c["noise"] = serde_json::json!(noise);
+    assert_close(&got, &reference(&c), "dpm-solver-2m-sde");
+}
+
 /// Observed order `log2(e_N / e_2N)` of a deterministic method on the exact score: final
 /// samples of `N`, `2N`, `4N`, `8N` steps against a run of 2048 steps from the same starts
 /// (the same `t_min`, so the common denoising step cancels).

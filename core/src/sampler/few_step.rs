@@ -17,6 +17,14 @@
 //!   `x <- q x + (1 - q) D' = x + (S_0 - S_1) S_0 s + (1 - q) (D_0 - D_prev) / (2 r)`.
 //!   Second order, one score evaluation per step (it remembers the previous denoised value
 //!   `D_prev` of every sample, in the caller's scratch).
+//! * DPM-Solver++(2M) SDE (k-diffusion `sample_dpmpp_2m_sde`, `eta = 1`, midpoint): the
+//!   same multistep with the stochastic exponential integrator,
+//!   `x <- q^2 x + (1 - q^2) D' + S_1 sqrt(1 - q^2) z`. It injects fresh noise every step
+//!   like Euler-Maruyama, which corrects the errors of an imperfect (learned) score instead
+//!   of carrying them along as the deterministic flow does. One evaluation per step. Use it
+//!   on the Karras grid: where the log-noise steps `h` change fast from step to step (the
+//!   geometric grid with an offset), its midpoint correction biases the variance (a
+//!   Gaussian's variance 0.25 came out 0.28 at 200 steps, 0.249 on the Karras grid).
 
 use rand_core::RngCore;
 
@@ -155,17 +163,23 @@ where
 
 /// Every DPM-Solver++(2M) step of the grid on every state, in blocks of the scratch's
 /// length (which holds each sample's previous denoised value; one sample at a time if it
-/// is empty). The method draws no noise, so the blocking does not change the result.
-pub(super) fn dpm_solver_2m<S, Src, const D: usize>(
+/// is empty). Without `sde` the method draws no noise, so the blocking does not change the
+/// result; with `sde` it is the SDE variant (k-diffusion `sample_dpmpp_2m_sde`, `eta = 1`,
+/// midpoint): `x <- x + (S_0^2 - S_1^2) s + (1 - q^2) (D_0 - D_prev) / (2 r)
+/// + S_1 sqrt(1 - q^2) z`, whose noise is drawn per step for the block.
+pub(super) fn dpm_solver_2m<S, Src, G, const D: usize>(
     source: &mut Src,
+    rng: &mut G,
     state: &mut [[W<S>; D]],
     scratch: &mut [[W<S>; D]],
     sigma: f64,
     grid: &TimeGrid,
+    sde: bool,
 ) -> Status
 where
     S: Scalar,
     Src: ScoreSource<S, D> + ?Sized,
+    G: RngCore + ?Sized,
 {
     let mut status = Status::Ok;
     let mut one = [[W::<S>::ZERO; D]; 1];
@@ -178,10 +192,14 @@ where
             let t1 = grid.time(k + 1);
             let (s0, s1) = (level(sigma, t0), level(sigma, t1));
             let h = libm::log(s0 / s1);
-            let c_s: W<S> = coef((s0 - s1) * s0, &mut status);
+            let q = s1 / s0;
+            // ODE: 1 - q and (S_0 - S_1) S_0; SDE: 1 - q^2 and S_0^2 - S_1^2.
+            let (one_minus, drift) = if sde { (1.0 - q * q, (s0 - s1) * (s0 + s1)) } else { (1.0 - q, (s0 - s1) * s0) };
+            let c_s: W<S> = coef(drift, &mut status);
             let c_d2: W<S> = coef(s0 * s0, &mut status);
-            // (1 - q) / (2 r) with q = S_1 / S_0, r = h_prev / h; 0 on the first step.
-            let c_m: W<S> = if k == 0 { W::<S>::ZERO } else { coef((1.0 - s1 / s0) * h / (2.0 * h_prev), &mut status) };
+            let c_z: W<S> = coef(if sde { s1 * libm::sqrt(1.0 - q * q) } else { 0.0 }, &mut status);
+            // (1 - q) / (2 r) with r = h_prev / h; 0 on the first step.
+            let c_m: W<S> = if k == 0 { W::<S>::ZERO } else { coef(one_minus * h / (2.0 * h_prev), &mut status) };
             for (x, dp) in xs.iter_mut().zip(buf.iter_mut()) {
                 let (s, st) = score_w::<S, _, D>(source, t0, x);
                 // D_0 = x + S_0^2 s.
@@ -194,6 +212,11 @@ where
                         *a = *a - b;
                     }
                     axpy(x, c_m, &diff);
+                }
+                if sde {
+                    for xd in x.iter_mut() {
+                        *xd = *xd + c_z * normal::<W<S>, G>(rng);
+                    }
                 }
                 *dp = d0;
                 status = status.and(st).and(limit_status(x));
