@@ -272,8 +272,9 @@ pub fn default_grid<const D: usize, const K: usize>(
         GridKind::Uniform => Spacing::Uniform,
         GridKind::Karras => Spacing::Karras { rho: cfg.rho },
     };
-    TimeGrid::new(cfg.t_max, t_min, cfg.steps, spacing)
-        .map_err(|e| anyhow::anyhow!("--t-max {} / --t-min {} / --steps {} / --rho {}: {e}", cfg.t_max, t_min, cfg.steps, cfg.rho))
+    TimeGrid::new(cfg.t_max, t_min, cfg.steps, spacing).map_err(|e| {
+        anyhow::anyhow!("--t-max {} / --t-min {} / --steps {} / --rho {}: {e}", cfg.t_max, t_min, cfg.steps, cfg.rho)
+    })
 }
 
 /// The sampler, its start Gaussian and its grid for a mixture and a configuration.
@@ -289,12 +290,7 @@ fn setup<const D: usize, const K: usize>(
         SamplerKind::DpmSolver2M => Method::DpmSolver2M,
         SamplerKind::DpmSolver2MSde => Method::DpmSolver2MSde,
         SamplerKind::EdmHeun => Method::EdmHeun {
-            churn: Churn {
-                s_churn: cfg.churn,
-                s_tmin: cfg.churn_min,
-                s_tmax: cfg.churn_max,
-                s_noise: cfg.churn_noise,
-            },
+            churn: Churn { s_churn: cfg.churn, s_tmin: cfg.churn_min, s_tmax: cfg.churn_max, s_noise: cfg.churn_noise },
         },
     };
     let sampler =
