@@ -12,6 +12,12 @@
 //!   plain geometric spacing in the noise variance `sigma^2 t`. A good `t_offset` is the
 //!   time at which the added noise variance equals the smallest component variance,
 //!   `min_j std_j^2 / sigma^2`.
+//! * [`Spacing::Karras`]: the noise schedule of Karras et al. (2022), equal steps in the
+//!   `1/rho`-th power of the noise level `sigma sqrt(t)`:
+//!   `sqrt(t_k) = (sqrt(t_max)^(1/rho) + k/N (sqrt(t_min)^(1/rho) - sqrt(t_max)^(1/rho)))^rho`,
+//!   i.e. k-diffusion's `get_sigmas_karras(N + 1, sigma sqrt(t_min), sigma sqrt(t_max), rho)`
+//!   divided by `sigma` and squared (the final 0 of k-diffusion is the samplers' denoising
+//!   step). `rho = 7` is the EDM default; larger `rho` crowds the steps more at small `t`.
 //! * [`Spacing::Uniform`]: equal steps in `t` (for comparison; much worse at equal `N`).
 //!
 //! Times are `f64` (seconds of diffusion time, the unit of `t` in the mixture); relative
@@ -39,6 +45,11 @@ pub enum Spacing {
     },
     /// Equal steps in `t`.
     Uniform,
+    /// Equal steps in `sqrt(t)^(1/rho)` (the Karras et al. schedule), `rho` finite and `> 0`.
+    Karras {
+        /// The schedule's exponent, finite and `> 0` (7 in EDM).
+        rho: f64,
+    },
 }
 
 /// Why a grid was rejected.
@@ -54,6 +65,8 @@ pub enum GridError {
     InvalidOffset,
     /// At least one step.
     NoSteps,
+    /// The Karras exponent `rho` must be finite and `> 0`.
+    InvalidRho,
 }
 
 impl core::fmt::Display for GridError {
@@ -63,6 +76,7 @@ impl core::fmt::Display for GridError {
             GridError::InvalidTMin => "t-min must be a finite number > 0",
             GridError::InvalidOffset => "the grid offset must be a finite number >= 0",
             GridError::NoSteps => "the number of steps must be at least 1",
+            GridError::InvalidRho => "the Karras exponent rho must be a finite number > 0",
         })
     }
 }
@@ -87,6 +101,7 @@ impl TimeGrid {
     /// [`GridError::InvalidTMin`] unless `t_min` is finite and `> 0`;
     /// [`GridError::InvalidTMax`] unless `t_max` is finite and `> t_min`;
     /// [`GridError::InvalidOffset`] unless a geometric `t_offset` is finite and `>= 0`;
+    /// [`GridError::InvalidRho`] unless a Karras `rho` is finite and `> 0`;
     /// [`GridError::NoSteps`] if `steps == 0`.
     ///
     /// # Examples
@@ -106,6 +121,11 @@ impl TimeGrid {
         if let Spacing::Geometric { t_offset } = spacing {
             if !(t_offset.is_finite() && t_offset >= 0.0) {
                 return Err(GridError::InvalidOffset);
+            }
+        }
+        if let Spacing::Karras { rho } = spacing {
+            if !(rho.is_finite() && rho > 0.0) {
+                return Err(GridError::InvalidRho);
             }
         }
         if steps == 0 {
@@ -143,23 +163,29 @@ impl TimeGrid {
             return self.t_min;
         }
         let frac = f64::from(k) / f64::from(self.steps);
-        match self.spacing {
-            Spacing::Uniform => self.t_max - (self.t_max - self.t_min) * frac,
+        let t = match self.spacing {
+            Spacing::Uniform => return self.t_max - (self.t_max - self.t_min) * frac,
             Spacing::Geometric { t_offset } => {
                 let hi = self.t_max + t_offset;
                 let lo = self.t_min + t_offset;
-                let t = hi * libm::exp(frac * libm::log(lo / hi)) - t_offset;
-                // Guard against rounding taking t_k outside (t_min, t_max). (`f64::clamp`
-                // without its `min <= max` assertion, which the optimiser cannot drop: a
-                // validated grid has t_min < t_max.)
-                if t < self.t_min {
-                    self.t_min
-                } else if t > self.t_max {
-                    self.t_max
-                } else {
-                    t
-                }
+                hi * libm::exp(frac * libm::log(lo / hi)) - t_offset
             }
+            Spacing::Karras { rho } => {
+                let hi = libm::pow(libm::sqrt(self.t_max), 1.0 / rho);
+                let lo = libm::pow(libm::sqrt(self.t_min), 1.0 / rho);
+                let s = libm::pow(hi + frac * (lo - hi), rho);
+                s * s
+            }
+        };
+        // Guard against rounding taking t_k outside (t_min, t_max). (`f64::clamp`
+        // without its `min <= max` assertion, which the optimiser cannot drop: a
+        // validated grid has t_min < t_max.)
+        if t < self.t_min {
+            self.t_min
+        } else if t > self.t_max {
+            self.t_max
+        } else {
+            t
         }
     }
 }
@@ -182,6 +208,26 @@ mod tests {
         // Half the steps are below t where sigma^2 (t + t_offset) is the geometric middle.
         let mid = libm::sqrt(16.02 * 0.0201) - 0.02;
         assert!((g.time(50) - mid).abs() < 1e-12);
+    }
+
+    #[test]
+    fn karras_grid_matches_the_formula_in_the_noise_level() {
+        // get_sigmas_karras(n = 11, sigma_min = 0.04, sigma_max = 8, rho = 7) for sigma = 2,
+        // written out independently in the noise level and mapped to t = (S / sigma)^2.
+        let (sigma, s_min, s_max, rho) = (2.0f64, 0.04f64, 8.0f64, 7.0f64);
+        let (t_max, t_min) = ((s_max / sigma).powi(2), (s_min / sigma).powi(2));
+        let g = TimeGrid::new(t_max, t_min, 10, Spacing::Karras { rho }).unwrap();
+        for k in 0..=10u32 {
+            let ramp = f64::from(k) / 10.0;
+            let s = (s_max.powf(1.0 / rho) + ramp * (s_min.powf(1.0 / rho) - s_max.powf(1.0 / rho))).powf(rho);
+            let want = (s / sigma).powi(2);
+            assert!((g.time(k) - want).abs() <= 1e-13 * want, "{k}: {} vs {want}", g.time(k));
+            if k < 10 {
+                assert!(g.time(k + 1) < g.time(k));
+            }
+        }
+        let bad = Spacing::Karras { rho: 0.0 };
+        assert_eq!(TimeGrid::new(1.0, 0.1, 3, bad), Err(GridError::InvalidRho));
     }
 
     #[test]

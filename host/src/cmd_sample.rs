@@ -7,6 +7,11 @@
 //! `sigma^2 (t + t_offset)` with `t_offset = min_jd std_jd^2 / sigma^2` (the time at which
 //! the added noise equals the narrowest component's variance), from `t_max` down to
 //! `t_min = min_jd std_jd^2 / sigma^2 / 1000`, followed by the denoising step to `t = 0`.
+//!
+//! The few-step samplers (`dpm-solver-2m`, `edm-heun`) are meant for `--grid karras`:
+//! equal steps in `(sigma sqrt(t))^(1/rho)`, `--rho` (default [`DEFAULT_RHO`]) from
+//! `t_max` down to the noise level `--sigma-min` (default [`DEFAULT_SIGMA_MIN_RATIO`] times
+//! the narrowest component's standard deviation), i.e. `t_min = (sigma_min / sigma)^2`.
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +21,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tinyscore::mixture::GaussianMixture;
-use tinyscore::sampler::{Method, Sampler, SamplerConfig};
+use tinyscore::sampler::{Churn, Method, Sampler, SamplerConfig};
 use tinyscore::score_source::{MixtureScore, ScoreSource};
 use tinyscore::start::StartGaussian;
 use tinyscore::time_grid::{Spacing, TimeGrid};
@@ -39,6 +44,14 @@ pub enum SamplerKind {
     PfOde,
     /// Predictor (Euler-Maruyama) and Langevin corrector.
     Pc,
+    /// DPM-Solver++(2M): second-order multistep, steps + 1 score evaluations.
+    #[value(name = "dpm-solver-2m")]
+    DpmSolver2M,
+    /// DPM-Solver++(2M) SDE: stochastic multistep, steps + 1 score evaluations (learned scores).
+    #[value(name = "dpm-solver-2m-sde")]
+    DpmSolver2MSde,
+    /// EDM Heun (Karras et al. 2022): second order, 2 steps + 1 score evaluations.
+    EdmHeun,
 }
 
 impl SamplerKind {
@@ -48,6 +61,9 @@ impl SamplerKind {
             SamplerKind::EulerMaruyama => "euler-maruyama",
             SamplerKind::PfOde => "pf-ode",
             SamplerKind::Pc => "pc",
+            SamplerKind::DpmSolver2M => "dpm-solver-2m",
+            SamplerKind::DpmSolver2MSde => "dpm-solver-2m-sde",
+            SamplerKind::EdmHeun => "edm-heun",
         }
     }
 }
@@ -59,7 +75,16 @@ pub enum GridKind {
     Geometric,
     /// Equal steps in t (for comparison).
     Uniform,
+    /// Karras et al. (2022): equal steps in (sigma sqrt t)^(1/rho).
+    Karras,
 }
+
+/// Default `--rho` of the Karras grid (chosen by measurement, README "Few-step samplers").
+pub const DEFAULT_RHO: f64 = 12.0;
+
+/// Default `--sigma-min` of the Karras grid as a multiple of the narrowest component's
+/// standard deviation (chosen by measurement, README "Few-step samplers").
+pub const DEFAULT_SIGMA_MIN_RATIO: f64 = 0.2;
 
 /// What to sample and how.
 #[derive(Clone, Debug, PartialEq, clap::Args)]
@@ -94,6 +119,25 @@ pub struct SampleConfig {
     /// Langevin corrector step as a multiple of sigma^2 h (pc only).
     #[arg(long, default_value_t = 0.5)]
     pub corrector_ratio: f64,
+    /// Exponent of the Karras grid (--grid karras).
+    #[arg(long, default_value_t = DEFAULT_RHO)]
+    pub rho: f64,
+    /// Smallest noise level sigma sqrt(t_min) of the grid, in data units (instead of
+    /// --t-min; Karras grid default: 0.2 times the smallest component std).
+    #[arg(long, conflicts_with = "t_min")]
+    pub sigma_min: Option<f64>,
+    /// EDM churn S_churn (edm-heun only; 0: deterministic).
+    #[arg(long, default_value_t = 0.0)]
+    pub churn: f64,
+    /// Smallest noise level that gets churn (edm-heun).
+    #[arg(long, default_value_t = 0.0)]
+    pub churn_min: f64,
+    /// Largest noise level that gets churn (edm-heun).
+    #[arg(long, default_value_t = f64::INFINITY)]
+    pub churn_max: f64,
+    /// Scale of the churn noise (edm-heun).
+    #[arg(long, default_value_t = 1.0)]
+    pub churn_noise: f64,
     /// Show a progress bar on stderr (always on from the command line).
     #[arg(skip = true)]
     pub progress: bool,
@@ -113,6 +157,12 @@ impl Default for SampleConfig {
             grid: GridKind::Geometric,
             t_offset: None,
             corrector_ratio: 0.5,
+            rho: DEFAULT_RHO,
+            sigma_min: None,
+            churn: 0.0,
+            churn_min: 0.0,
+            churn_max: f64::INFINITY,
+            churn_noise: 1.0,
             progress: false,
         }
     }
@@ -131,6 +181,8 @@ pub struct SampleRun {
     pub saturated: bool,
     /// The grid used.
     pub grid: TimeGrid,
+    /// Score evaluations per sample.
+    pub score_evaluations: u64,
 }
 
 /// Samples per block of the core sampler's low-level path (the progress bar's unit). The
@@ -191,7 +243,20 @@ pub fn default_grid<const D: usize, const K: usize>(
     }
     let min_var = gm.components().iter().flat_map(|c| c.std.iter()).map(|s| s * s).fold(f64::INFINITY, f64::min);
     let t_offset = cfg.t_offset.unwrap_or(min_var / s2);
-    let t_min = cfg.t_min.unwrap_or(min_var / s2 / 1000.0);
+    let t_min = match (cfg.t_min, cfg.sigma_min) {
+        (Some(t), _) => t,
+        (None, Some(s)) => {
+            if !(s.is_finite() && s > 0.0) {
+                bail!("--sigma-min {s}: must be a finite number > 0");
+            }
+            s * s / s2
+        }
+        (None, None) if cfg.grid == GridKind::Karras => {
+            let s = DEFAULT_SIGMA_MIN_RATIO * min_var.sqrt();
+            s * s / s2
+        }
+        (None, None) => min_var / s2 / 1000.0,
+    };
     if cfg.t_min.is_none() && !(t_min.is_normal() && t_min < cfg.t_max) {
         bail!(
             "the default --t-min, the smallest variance std^2 = {} over 1000 sigma^2 (sigma = {}), is {}, \
@@ -205,9 +270,11 @@ pub fn default_grid<const D: usize, const K: usize>(
     let spacing = match cfg.grid {
         GridKind::Geometric => Spacing::Geometric { t_offset },
         GridKind::Uniform => Spacing::Uniform,
+        GridKind::Karras => Spacing::Karras { rho: cfg.rho },
     };
-    TimeGrid::new(cfg.t_max, t_min, cfg.steps, spacing)
-        .map_err(|e| anyhow::anyhow!("--t-max {} / --t-min {} / --steps {}: {e}", cfg.t_max, t_min, cfg.steps))
+    TimeGrid::new(cfg.t_max, t_min, cfg.steps, spacing).map_err(|e| {
+        anyhow::anyhow!("--t-max {} / --t-min {} / --steps {} / --rho {}: {e}", cfg.t_max, t_min, cfg.steps, cfg.rho)
+    })
 }
 
 /// The sampler, its start Gaussian and its grid for a mixture and a configuration.
@@ -220,6 +287,11 @@ fn setup<const D: usize, const K: usize>(
         SamplerKind::EulerMaruyama => Method::EulerMaruyama,
         SamplerKind::PfOde => Method::ProbabilityFlow,
         SamplerKind::Pc => Method::PredictorCorrector { ratio: cfg.corrector_ratio },
+        SamplerKind::DpmSolver2M => Method::DpmSolver2M,
+        SamplerKind::DpmSolver2MSde => Method::DpmSolver2MSde,
+        SamplerKind::EdmHeun => Method::EdmHeun {
+            churn: Churn { s_churn: cfg.churn, s_tmin: cfg.churn_min, s_tmax: cfg.churn_max, s_noise: cfg.churn_noise },
+        },
     };
     let sampler =
         Sampler::new(SamplerConfig { method, grid, sigma: gm.sigma() }).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -232,10 +304,10 @@ pub fn sample_mixture<S: tinyscore::mixture::MixtureScalar, const D: usize, cons
     gm: &GaussianMixture<D, K>,
     cfg: &SampleConfig,
 ) -> Result<SampleRun> {
-    let (sampler, start, grid) = setup(gm, cfg)?;
+    let (sampler, start, _) = setup(gm, cfg)?;
     let mut source = MixtureScore::<S, D, K>::new(gm);
     let (xs, status) = run_sampler::<S, _, D>(&sampler, &start, &mut source, cfg.count, cfg.seed, cfg.progress);
-    Ok(summarise(gm, &xs, status, grid))
+    Ok(summarise(gm, &xs, status, &sampler))
 }
 
 /// Sample with a learned score model (converted to `S`, refusing weights that do not fit),
@@ -246,10 +318,10 @@ pub fn sample_model<S: Scalar, const D: usize, const K: usize>(
     what: &str,
     cfg: &SampleConfig,
 ) -> Result<SampleRun> {
-    let (sampler, start, grid) = setup(gm, cfg)?;
+    let (sampler, start, _) = setup(gm, cfg)?;
     let mut source = to_scalar::<S, D>(model, what)?;
     let (xs, status) = run_sampler::<S, _, D>(&sampler, &start, &mut *source, cfg.count, cfg.seed, cfg.progress);
-    Ok(summarise(gm, &xs, status, grid))
+    Ok(summarise(gm, &xs, status, &sampler))
 }
 
 /// Sample with any score source (the q8 network), comparing with the mixture.
@@ -290,7 +362,7 @@ fn summarise<S: Scalar, const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     xs: &[[S; D]],
     status: Status,
-    grid: TimeGrid,
+    sampler: &Sampler,
 ) -> SampleRun {
     let mut csv = (0..D).map(|d| format!("x{d}")).collect::<Vec<_>>().join(",");
     csv.push('\n');
@@ -308,7 +380,14 @@ fn summarise<S: Scalar, const D: usize, const K: usize>(
             Mixture1d::marginal(&rows, d).w1(&col)
         })
         .collect();
-    SampleRun { samples, csv, w1, saturated: !status.is_ok(), grid }
+    SampleRun {
+        samples,
+        csv,
+        w1,
+        saturated: !status.is_ok(),
+        grid: *sampler.grid(),
+        score_evaluations: sampler.score_evaluations(),
+    }
 }
 
 /// The mixture as `(weight, mean, std)` rows.
@@ -340,6 +419,7 @@ pub fn summary_text(cfg: &SampleConfig, run: &SampleRun) -> String {
     let grid = match run.grid.spacing() {
         Spacing::Geometric { t_offset } => format!("geometric in sigma^2 (t + {t_offset:.4e})"),
         Spacing::Uniform => "uniform in t".to_string(),
+        Spacing::Karras { rho } => format!("Karras in (sigma sqrt t)^(1/{rho})"),
     };
     let mut s = format!(
         "{} samples, sampler {}, scalar {}, {} steps {}, t from {} to {:.4e} then a denoising step, seed {}\n",
@@ -352,6 +432,7 @@ pub fn summary_text(cfg: &SampleConfig, run: &SampleRun) -> String {
         run.grid.t_min(),
         cfg.seed
     );
+    s.push_str(&format!("score_evaluations: {}\n", run.score_evaluations));
     for (d, w) in run.w1.iter().enumerate() {
         s.push_str(&format!("W1 to the mixture, dimension {d}: {w:.6}\n"));
     }

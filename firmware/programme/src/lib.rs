@@ -88,4 +88,5 @@ pub trait Bench {
 pub fn benches<B: Bench>(b: &mut B) {
     mixture_part::benches(b);
     learned_part::benches(b);
+    sampler_part::benches(b);
 }

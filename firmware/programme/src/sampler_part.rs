@@ -1,7 +1,12 @@
 //! Samplers, time grids and the batch API on the device: a handful of samples of the 1-D
 //! default mixture with its exact score (Euler-Maruyama, probability flow and
 //! predictor-corrector on a short geometric grid, seeded `DefaultRng`), and the batch
-//! score and log-density at a few points, in `f32` and `I16F16`.
+//! score and log-density at a few points, in `f32` and `I16F16`; and generation on the
+//! device: [`GEN_SAMPLES`] samples from the embedded learned model [`GEN_MODEL`] with the
+//! few-step sampler
+//! DPM-Solver++(2M) on a Karras grid ([`GEN_STEPS`] steps, `GEN_STEPS + 1` score
+//! evaluations per sample), starting from the Gaussian matching the default mixture at
+//! [`GEN_T_MAX`], seeded `DefaultRng` (Xoshiro128++), in `f32` and `I16F16`.
 
 use core::hint::black_box;
 
@@ -14,10 +19,40 @@ use tinyscore::score_source::MixtureScore;
 use tinyscore::start::StartGaussian;
 use tinyscore::time_grid::{Spacing, TimeGrid};
 use tinyscore::DefaultRng;
+/// The scalar bound of [`generate_into`] (re-exported for the host's quality test).
+pub use tinyscore::Scalar;
 
 use crate::bits::{status_bits, Bits32};
+use crate::learned_part::Model;
 use crate::mixture_part::DEFAULT_MIXTURE;
-use crate::Sink;
+use crate::{Bench, Op, Sink};
+
+/// Samples generated from the learned model per scalar type (every one compared bit for bit).
+pub const GEN_SAMPLES: usize = 64;
+
+/// Steps of the Karras grid of the generation (DPM-Solver++(2M): `GEN_STEPS + 1` score
+/// evaluations per sample, the last step to `t = 0` included).
+pub const GEN_STEPS: u32 = 9;
+
+/// Start time of the generation: the end of [`GEN_MODEL`]'s training range (`t` in
+/// `[0, 16]`, `sigma = 1`: the noise, standard deviation 4, dominates the data's spread, so
+/// the start Gaussian matches `p(x, 16)` closely).
+pub const GEN_T_MAX: f64 = 16.0;
+
+/// The model the device generates with: the default mixture's model trained on `t` in
+/// `[0, 16]` (`scripts/train-firmware-model.sh`, `train --t-max 16`), same shape as
+/// [`learned_part::MODEL`](crate::learned_part::MODEL) (trained on `[0, 1]`, too short a range
+/// to start sampling from: the start Gaussian would not match `p(x, 1)`, W1 0.065).
+pub static GEN_MODEL: &[u8] = include_bytes!("../models/default_1d_t16.tsm");
+
+/// Last grid time before the step to `t = 0`: noise level `sigma sqrt(t_min) = 0.04`.
+pub const GEN_T_MIN: f64 = 1.6e-3;
+
+/// Exponent of the Karras grid (the EDM default).
+pub const GEN_RHO: f64 = 7.0;
+
+/// Seed of the generation's `DefaultRng`.
+pub const GEN_SEED: u64 = 23;
 
 /// Samples per run: one block of `Sampler::generate`.
 const SAMPLES: usize = 8;
@@ -88,6 +123,75 @@ fn batch<T: MixtureScalar + Bits32, S: Sink>(out: &mut S, gm: &GaussianMixture<1
     out.u32(logp_status, status_bits(st));
 }
 
+/// The generation's sampler and start Gaussian (module documentation); `None` if a
+/// parameter were rejected (they are constants: never).
+pub fn gen_setup() -> Option<(Sampler, StartGaussian<1>)> {
+    let grid = TimeGrid::new(black_box(GEN_T_MAX), GEN_T_MIN, GEN_STEPS, Spacing::Karras { rho: GEN_RHO }).ok()?;
+    let gm = DEFAULT_MIXTURE;
+    let sampler = Sampler::new(SamplerConfig { method: Method::DpmSolver2M, grid, sigma: gm.sigma() }).ok()?;
+    let start = StartGaussian::from_mixture(&gm, grid.t_max()).ok()?;
+    Some((sampler, start))
+}
+
+/// Names of one generation run: samples, status, setup error.
+struct GenNames {
+    samples: &'static str,
+    status: &'static str,
+    error: &'static str,
+}
+
+/// Fill `samples` from the embedded model in `T` as the device does (module documentation):
+/// the host runs this with many more samples than [`GEN_SAMPLES`], and the first
+/// `GEN_SAMPLES` are the device's bit for bit (the sampler is deterministic after the
+/// start draws, which come in the same order). `Err(1)` if the model does not decode,
+/// `Err(2)` if the setup is rejected.
+pub fn generate_into<T: Scalar>(samples: &mut [[T; 1]]) -> Result<tinyscore::Status, u32> {
+    let mut model = Model::<T>::zeroed();
+    if model.decode_into(black_box(GEN_MODEL)).is_err() {
+        return Err(1);
+    }
+    let Some((sampler, start)) = gen_setup() else { return Err(2) };
+    let mut rng = DefaultRng::seed_from_u64(black_box(GEN_SEED));
+    Ok(sampler.generate(&mut model, &start, &mut rng, samples))
+}
+
+/// [`GEN_SAMPLES`] samples from the embedded model in `T` (module documentation).
+#[inline(never)]
+fn generate<T: Scalar + Bits32, S: Sink>(out: &mut S, names: &GenNames) {
+    let mut samples = [[T::default(); 1]; GEN_SAMPLES];
+    let status = match generate_into(&mut samples) {
+        Ok(st) => st,
+        Err(e) => return out.u32(names.error, e),
+    };
+    for (i, x) in (0u32..).zip(samples.iter()) {
+        for v in x.iter() {
+            out.item32(names.samples, i, v.bits());
+        }
+    }
+    out.u32(names.status, status_bits(status));
+}
+
+/// Instructions per generated sample (one sample per call, the model decoded once).
+#[inline(never)]
+fn bench_generate<T: Scalar, B: Bench>(b: &mut B, scalar: &'static str) {
+    let mut model = Model::<T>::zeroed();
+    if model.decode_into(GEN_MODEL).is_err() {
+        return;
+    }
+    let Some((sampler, start)) = gen_setup() else { return };
+    let mut rng = DefaultRng::seed_from_u64(GEN_SEED);
+    let mut one = [[T::default(); 1]; 1];
+    b.bench(&Op { operation: "generate_sample", scalar, components: 0, dims: 1, calls: 2 }, || {
+        let _ = black_box(sampler.generate(&mut model, &start, &mut rng, black_box(&mut one)));
+    });
+}
+
+/// The timed generation: one sample from the embedded model, `f32` and `I16F16`.
+pub fn benches<B: Bench>(b: &mut B) {
+    bench_generate::<f32, B>(b, "f32");
+    bench_generate::<I16F16, B>(b, "i16f16");
+}
+
 /// The sampler and batch results.
 pub fn run<S: Sink>(out: &mut S) {
     let gm = DEFAULT_MIXTURE;
@@ -104,5 +208,10 @@ pub fn run<S: Sink>(out: &mut S) {
         out,
         &gm,
         ["batch.i16f16.score", "batch.i16f16.logp", "batch.i16f16.score_status", "batch.i16f16.logp_status"],
+    );
+    generate::<f32, S>(out, &GenNames { samples: "gen.f32", status: "gen.f32.status", error: "gen.f32.error" });
+    generate::<I16F16, S>(
+        out,
+        &GenNames { samples: "gen.i16f16", status: "gen.i16f16.status", error: "gen.i16f16.error" },
     );
 }
