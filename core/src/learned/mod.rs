@@ -11,7 +11,8 @@
 //! * [`weighting`], [`objective`], [`accumulator`]: the time weights, Monte Carlo draws of
 //!   `(t, x)` with the exact or the denoising target, and the streaming loss accumulator
 //!   (exact wide sums, standard error, time bins, merge).
-//! * [`train`]: one Monte Carlo score-matching step against the exact mixture score.
+//! * [`train`]: one Monte Carlo score-matching step against the exact mixture score, or one
+//!   denoising score-matching step on clean samples from any [`CleanSamples`] source.
 //! * [`model_file`]: the byte format of trained weights (header, parameters, CRC-32).
 
 pub mod accumulator;
@@ -31,7 +32,7 @@ pub use model::{ParamError, ParamId, Params, PrecondError, Preconditioning, Scor
 pub use model_file::ModelFileError;
 pub use objective::{McConfig, ObjectiveError, Target};
 pub use time::{Time, TimeError, TimeSampling, TrainingTimes};
-pub use train::{TrainConfig, TrainError, Trainer};
+pub use train::{CleanSamples, TrainConfig, TrainError, Trainer};
 pub use weighting::Weighting;
 
 /// The float types in which the model can be trained (`f32`, `f64`): their own working type.
