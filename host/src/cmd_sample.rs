@@ -210,17 +210,22 @@ pub fn default_grid<const D: usize, const K: usize>(
         .map_err(|e| anyhow::anyhow!("--t-max {} / --t-min {} / --steps {}: {e}", cfg.t_max, t_min, cfg.steps))
 }
 
+/// The core method of the configured sampler.
+pub fn method(cfg: &SampleConfig) -> Method {
+    match cfg.sampler {
+        SamplerKind::EulerMaruyama => Method::EulerMaruyama,
+        SamplerKind::PfOde => Method::ProbabilityFlow,
+        SamplerKind::Pc => Method::PredictorCorrector { ratio: cfg.corrector_ratio },
+    }
+}
+
 /// The sampler, its start Gaussian and its grid for a mixture and a configuration.
 fn setup<const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     cfg: &SampleConfig,
 ) -> Result<(Sampler, StartGaussian<D>, TimeGrid)> {
     let grid = default_grid(gm, cfg)?;
-    let method = match cfg.sampler {
-        SamplerKind::EulerMaruyama => Method::EulerMaruyama,
-        SamplerKind::PfOde => Method::ProbabilityFlow,
-        SamplerKind::Pc => Method::PredictorCorrector { ratio: cfg.corrector_ratio },
-    };
+    let method = method(cfg);
     let sampler =
         Sampler::new(SamplerConfig { method, grid, sigma: gm.sigma() }).map_err(|e| anyhow::anyhow!("{e}"))?;
     let start = StartGaussian::from_mixture(gm, cfg.t_max).map_err(|e| anyhow::anyhow!("--t-max: {e}"))?;
@@ -350,11 +355,15 @@ pub fn summary_text(cfg: &SampleConfig, run: &SampleRun) -> String {
 #[derive(Clone, Debug, clap::Args)]
 pub struct SampleArgs {
     /// Mixture file (TOML): the data distribution (and the exact score without --model).
-    #[arg(long)]
-    pub mixture: PathBuf,
+    /// Without it, --model alone: the start from the model's preconditioning.
+    #[arg(long, required_unless_present = "model")]
+    pub mixture: Option<PathBuf>,
     /// Learned score model driving the sampler instead of the exact score.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Data file (CSV `x0,...`) to compare the samples with (sliced W1; with --model only).
+    #[arg(long, conflicts_with = "mixture")]
+    pub data: Option<PathBuf>,
     /// How to sample.
     #[command(flatten)]
     pub config: SampleConfig,
@@ -368,13 +377,16 @@ pub struct SampleArgs {
 
 /// Run the command: check everything, sample, then write the CSV and the plot.
 pub fn run(args: &SampleArgs) -> Result<()> {
-    let (spec, any) = mixture_file::load(&args.mixture)?;
+    let Some(mixture) = &args.mixture else {
+        return crate::sample_model::run(args);
+    };
+    let (spec, any) = mixture_file::load(mixture)?;
     if args.config.count == 0 {
         bail!("--count: must be at least 1");
     }
-    variance::check_diffusion(&spec, &args.mixture.display().to_string())?;
+    variance::check_diffusion(&spec, &mixture.display().to_string())?;
     let range = variance::range_for(args.config.scalar, args.model.is_some());
-    variance::check(&spec, &args.mixture.display().to_string(), args.config.t_max, "--t-max", range)?;
+    variance::check(&spec, &mixture.display().to_string(), args.config.t_max, "--t-max", range)?;
     let plot_path = args.plot.clone().unwrap_or_else(|| match &args.output {
         Some(p) => p.with_extension("svg"),
         None => PathBuf::from("samples.svg"),
@@ -392,7 +404,7 @@ pub fn run(args: &SampleArgs) -> Result<()> {
     };
     let title = format!(
         "{} ({}, {}, {} steps): W1 = {}",
-        args.mixture.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+        mixture.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
         args.config.sampler.name(),
         args.config.scalar.name(),
         args.config.steps,

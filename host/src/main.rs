@@ -43,7 +43,8 @@ enum Command {
     /// Fit a diagonal Gaussian mixture to a data file (EM, k-means++ starts, BIC for
     /// `--components auto`) and write it as a mixture file.
     Fit(FitOptions),
-    /// Train a learned score s_theta on a mixture (Monte Carlo score matching, J_naive).
+    /// Train a learned score s_theta on a mixture (Monte Carlo score matching, J_naive) or on
+    /// data (--data: denoising score matching).
     Train(TrainOptions),
     /// Monte Carlo estimate of the lambda-weighted score-matching loss of a model, its
     /// standard error, and a quadrature value to check it against.

@@ -5,6 +5,9 @@
 //! linear warm-up and a cosine decay of the learning rate. At the end the command measures
 //! the relative Fisher divergence `R` on fresh draws for the `f32` model and for the model
 //! quantised to `i16f16`, and prints the time and the model size.
+//!
+//! With `--data` instead of `--mixture` it trains by denoising score matching on the samples
+//! ([`super::data_train`]) and prints and plots the held-out loss per time bin.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -27,9 +30,15 @@ use crate::{mixture_file, output, variance, with_mixture};
 /// Settings of a training run.
 #[derive(Clone, Debug, clap::Args)]
 pub struct TrainOptions {
-    /// Mixture file (TOML).
+    /// Mixture file (TOML): train on its exact score.
+    #[arg(long, required_unless_present = "data", conflicts_with = "data")]
+    pub mixture: Option<PathBuf>,
+    /// Data file (CSV `x0,...,x{D-1}`): denoising score matching on the samples, 10 % held out.
     #[arg(long)]
-    pub mixture: PathBuf,
+    pub data: Option<PathBuf>,
+    /// Diffusion scale sigma of the model trained with --data (default 1).
+    #[arg(long, requires = "data")]
+    pub sigma: Option<f64>,
     /// Model file to write; the loss plots go beside it (MODEL.loss.svg, MODEL.bins.svg).
     #[arg(long)]
     pub out: PathBuf,
@@ -54,7 +63,8 @@ pub struct TrainOptions {
     /// End of the time range.
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub t_max: f64,
-    /// Fresh draws for the final measurement of R (0 skips it).
+    /// Fresh draws for the final measurement of R, or with --data of the held-out loss (0
+    /// skips it).
     #[arg(long, default_value_t = 200_000, value_parser = crate::limits::count_in::<u64, 0, { crate::limits::MAX_LOSS_SAMPLES }>)]
     pub eval_samples: u64,
     /// No progress bar (always shown from the command line).
@@ -65,7 +75,9 @@ pub struct TrainOptions {
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
-            mixture: PathBuf::new(),
+            mixture: None,
+            data: None,
+            sigma: None,
             out: PathBuf::new(),
             seed: 0,
             steps: DEFAULT_STEPS,
@@ -223,7 +235,7 @@ pub fn smoothed_curve(curve: &[f64]) -> Vec<(f64, f64)> {
 
 /// Write the model and its two plots as one unit ([`output::Transaction`]): all three are
 /// staged first and put in place together, or none is.
-fn write_outputs(opts: &TrainOptions, s: &TrainSummary) -> Result<()> {
+fn write_outputs(opts: &TrainOptions, s: &TrainSummary, held: Option<&[super::data_train::HeldOutBin]>) -> Result<()> {
     let (loss_path, bins_path) = plot_paths(&opts.out);
     let mut tx = output::Transaction::new();
     tx.stage(Some(&opts.out), &s.model_bytes)?;
@@ -255,7 +267,25 @@ fn write_outputs(opts: &TrainOptions, s: &TrainSummary) -> Result<()> {
             markers: false,
         });
     }
-    line_plot(&tb, "loss per time bin (fresh draws, lambda = 1)", "t", "mean per-sample value", &series, true)?;
+    if let Some(held) = held {
+        let mid = |b: &super::data_train::HeldOutBin| 0.5 * (b.t_lo + b.t_hi);
+        let series = vec![
+            Series {
+                name: "trained model".into(),
+                points: held.iter().map(|b| (mid(b), b.trained)).collect(),
+                markers: false,
+            },
+            Series {
+                name: "Gaussian skip term (untrained)".into(),
+                points: held.iter().map(|b| (mid(b), b.gaussian)).collect(),
+                markers: false,
+            },
+        ];
+        let title = format!("held-out denoising loss per time bin (lambda = {wname})");
+        line_plot(&tb, &title, "t", "mean 1/2 lambda |s - target|^2", &series, true)?;
+    } else {
+        line_plot(&tb, "loss per time bin (fresh draws, lambda = 1)", "t", "mean per-sample value", &series, true)?;
+    }
     tx.commit()
 }
 
@@ -284,12 +314,50 @@ pub fn summary_text(s: &TrainSummary) -> String {
 /// Run the command.
 pub fn run(opts: &TrainOptions) -> Result<TrainSummary> {
     check(opts)?;
-    let (spec, any) = mixture_file::load(&opts.mixture)?;
-    variance::check(&spec, &opts.mixture.display().to_string(), opts.t_max, "--t-max", variance::MODEL)?;
+    if let Some(data) = &opts.data {
+        return run_data(opts, data);
+    }
+    let Some(mixture) = &opts.mixture else {
+        bail!("give --mixture M.toml or --data D.csv");
+    };
+    let (spec, any) = mixture_file::load(mixture)?;
+    variance::check(&spec, &mixture.display().to_string(), opts.t_max, "--t-max", variance::MODEL)?;
     let s = with_mixture!(&any, gm => train(gm, opts))?;
-    write_outputs(opts, &s)?;
+    write_outputs(opts, &s, None)?;
     let (lp, bp) = plot_paths(&opts.out);
     print!("{}", summary_text(&s));
+    println!("wrote {}, {}, {}", opts.out.display(), lp.display(), bp.display());
+    Ok(s)
+}
+
+/// `train --data`: read, split, train, print and write.
+fn run_data(opts: &TrainOptions, path: &Path) -> Result<TrainSummary> {
+    use super::data_train::{bins_text, split, train_data};
+    let sigma = opts.sigma.unwrap_or(1.0);
+    if !(sigma.is_finite() && sigma > 0.0) {
+        bail!("--sigma {sigma}: must be a finite number > 0");
+    }
+    let data = crate::data::load(path)?;
+    let what = path.display().to_string();
+    macro_rules! go {
+        ($d:literal) => {{
+            let (tr, held) = split::<$d>(&data, opts.seed).map_err(|e| anyhow!("{what}: {e}"))?;
+            let (s, bins) = train_data::<$d>(&tr, &held, opts, sigma).map_err(|e| anyhow!("{what}: {e}"))?;
+            (s, bins, tr.len(), held.len())
+        }};
+    }
+    let (s, bins, n_train, n_held) = match data.dims {
+        1 => go!(1),
+        2 => go!(2),
+        3 => go!(3),
+        4 => go!(4),
+        d => bail!("{what}: {d} dimensions; 1 to 4 are supported"),
+    };
+    write_outputs(opts, &s, (!bins.is_empty()).then_some(&bins[..]))?;
+    let (lp, bp) = plot_paths(&opts.out);
+    println!("{n_train} training samples, {n_held} held out; sigma = {sigma}");
+    print!("{}", summary_text(&s));
+    print!("{}", bins_text(&bins, opts.weighting.weighting().name()));
     println!("wrote {}, {}, {}", opts.out.display(), lp.display(), bp.display());
     Ok(s)
 }

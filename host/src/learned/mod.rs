@@ -4,6 +4,7 @@
 pub mod cmd_loss;
 pub mod cmd_score_model;
 pub mod cmd_train;
+pub mod data_train;
 pub mod measure;
 pub mod model_io;
 pub mod quadrature;
