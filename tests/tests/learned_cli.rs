@@ -99,7 +99,7 @@ fn errors_name_the_file_and_write_nothing() {
         mixture: Some(dir.path().join("m.toml")),
         out: dir.path().join("never.tsm"),
         t_min: 1.0,
-        t_max: 0.5,
+        t_max: Some(0.5),
         ..TrainOptions::default()
     };
     let e = cmd_train::run(&opts).unwrap_err();

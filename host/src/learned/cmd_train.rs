@@ -54,15 +54,16 @@ pub struct TrainOptions {
     /// Peak learning rate.
     #[arg(long, default_value_t = DEFAULT_LR)]
     pub lr: f64,
-    /// Time weight lambda(t) of the loss.
-    #[arg(long, value_enum, default_value_t = WeightingKind::One)]
-    pub weighting: WeightingKind,
+    /// Time weight lambda(t) of the loss [default: one; with --data: variance, whose
+    /// denoising target has a bounded variance as t -> 0].
+    #[arg(long, value_enum)]
+    pub weighting: Option<WeightingKind>,
     /// Start of the time range.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub t_min: f64,
-    /// End of the time range.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    pub t_max: f64,
+    /// End of the time range [default: 1; with --data: 16, the start time of `sample`].
+    #[arg(long, allow_negative_numbers = true)]
+    pub t_max: Option<f64>,
     /// Fresh draws for the final measurement of R, or with --data of the held-out loss (0
     /// skips it).
     #[arg(long, default_value_t = 200_000, value_parser = crate::limits::count_in::<u64, 0, { crate::limits::MAX_LOSS_SAMPLES }>)]
@@ -83,12 +84,24 @@ impl Default for TrainOptions {
             steps: DEFAULT_STEPS,
             batch: DEFAULT_BATCH,
             lr: DEFAULT_LR,
-            weighting: WeightingKind::One,
+            weighting: None,
             t_min: 0.0,
-            t_max: 1.0,
+            t_max: None,
             eval_samples: 200_000,
             quiet: false,
         }
+    }
+}
+
+impl TrainOptions {
+    /// The weighting: as given, else `one` (mixture) or `variance` (`--data`).
+    pub fn weighting(&self) -> WeightingKind {
+        self.weighting.unwrap_or(if self.data.is_some() { WeightingKind::Variance } else { WeightingKind::One })
+    }
+
+    /// The end of the time range: as given, else 1 (mixture) or 16 (`--data`).
+    pub fn t_max(&self) -> f64 {
+        self.t_max.unwrap_or(if self.data.is_some() { 16.0 } else { 1.0 })
     }
 }
 
@@ -146,8 +159,8 @@ pub fn time_sampling<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>,
 
 /// Check the options that do not need the mixture.
 pub fn check(opts: &TrainOptions) -> Result<()> {
-    if !(opts.t_min.is_finite() && opts.t_max.is_finite() && opts.t_min >= 0.0 && opts.t_max > opts.t_min) {
-        bail!("--t-min {} --t-max {}: need 0 <= t-min < t-max, both finite", opts.t_min, opts.t_max);
+    if !(opts.t_min.is_finite() && opts.t_max().is_finite() && opts.t_min >= 0.0 && opts.t_max() > opts.t_min) {
+        bail!("--t-min {} --t-max {}: need 0 <= t-min < t-max, both finite", opts.t_min, opts.t_max());
     }
     if opts.steps == 0 || opts.batch == 0 {
         bail!("--steps and --batch must be at least 1");
@@ -165,11 +178,11 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
     let model = ScoreMlp::<f32, D, _, _>::new_random(precond_for(gm), &mut rng).map_err(|e| anyhow!("{e}"))?;
     let config = TrainConfig {
         t_min: opts.t_min,
-        t_max: opts.t_max,
-        weighting: opts.weighting.weighting(),
+        t_max: opts.t_max(),
+        weighting: opts.weighting().weighting(),
         batch: opts.batch,
         lr: opts.lr,
-        time_sampling: time_sampling(gm, opts.t_max),
+        time_sampling: time_sampling(gm, opts.t_max()),
     };
     let mut trainer = Box::new(Trainer::new(model, config).map_err(|e| anyhow!("{e}"))?);
     let bar = if opts.quiet { ProgressBar::hidden() } else { ProgressBar::new(opts.steps) };
@@ -202,8 +215,8 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
     let (mut r_f32, mut r_i16f16) = (None, None);
     if opts.eval_samples > 0 {
         let seed = opts.seed ^ 0x5EED_F15E;
-        r_f32 = Some(relative_fisher(&*m32, gm, opts.t_min, opts.t_max, opts.eval_samples, seed)?);
-        r_i16f16 = Some(relative_fisher(&q, gm, opts.t_min, opts.t_max, opts.eval_samples, seed)?);
+        r_f32 = Some(relative_fisher(&*m32, gm, opts.t_min, opts.t_max(), opts.eval_samples, seed)?);
+        r_i16f16 = Some(relative_fisher(&q, gm, opts.t_min, opts.t_max(), opts.eval_samples, seed)?);
     }
     Ok(TrainSummary {
         seconds,
@@ -241,7 +254,7 @@ fn write_outputs(opts: &TrainOptions, s: &TrainSummary, held: Option<&[super::da
     tx.stage(Some(&opts.out), &s.model_bytes)?;
     let tl = tx.path_for(Some(&loss_path))?;
     let tb = tx.path_for(Some(&bins_path))?;
-    let wname = opts.weighting.weighting().name();
+    let wname = opts.weighting().weighting().name();
     line_plot(
         &tl,
         &format!("training loss (batch mean of 1/2 lambda |s_theta - s|^2, lambda = {wname})"),
@@ -321,7 +334,7 @@ pub fn run(opts: &TrainOptions) -> Result<TrainSummary> {
         bail!("give --mixture M.toml or --data D.csv");
     };
     let (spec, any) = mixture_file::load(mixture)?;
-    variance::check(&spec, &mixture.display().to_string(), opts.t_max, "--t-max", variance::MODEL)?;
+    variance::check(&spec, &mixture.display().to_string(), opts.t_max(), "--t-max", variance::MODEL)?;
     let s = with_mixture!(&any, gm => train(gm, opts))?;
     write_outputs(opts, &s, None)?;
     let (lp, bp) = plot_paths(&opts.out);
@@ -357,7 +370,7 @@ fn run_data(opts: &TrainOptions, path: &Path) -> Result<TrainSummary> {
     let (lp, bp) = plot_paths(&opts.out);
     println!("{n_train} training samples, {n_held} held out; sigma = {sigma}");
     print!("{}", summary_text(&s));
-    print!("{}", bins_text(&bins, opts.weighting.weighting().name()));
+    print!("{}", bins_text(&bins, opts.weighting().weighting().name()));
     println!("wrote {}, {}, {}", opts.out.display(), lp.display(), bp.display());
     Ok(s)
 }

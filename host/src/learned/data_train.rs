@@ -59,9 +59,10 @@ pub fn precond_from_data<const D: usize>(rows: &[[f64; D]], sigma: f64) -> Resul
     let mut mean = [0.0; D];
     for r in rows {
         for (m, v) in mean.iter_mut().zip(r) {
-            *m += v / n;
+            *m += v;
         }
     }
+    let mean = mean.map(|m| m / n);
     let mut var = [0.0; D];
     for r in rows {
         for ((s, v), m) in var.iter_mut().zip(r).zip(&mean) {
@@ -69,9 +70,15 @@ pub fn precond_from_data<const D: usize>(rows: &[[f64; D]], sigma: f64) -> Resul
         }
     }
     let std = var.map(f64::sqrt);
+    for (d, (s, m)) in std.iter().zip(&mean).enumerate() {
+        // Rounding leaves a std of about 1e-16 |mean| for a constant coordinate.
+        if !(*s > 1e-9 * m.abs()) {
+            bail!("coordinate x{d} is constant ({m}): its std is {s}; the model needs a spread in every dimension");
+        }
+    }
     let floor = NOISE_FLOOR_FRACTION * std.iter().copied().fold(f64::INFINITY, f64::min);
     let pc = Preconditioning { sigma, noise_floor: floor, data_mean: mean, data_std: std };
-    pc.validate().map_err(|e| anyhow!("the data's preconditioning: {e} (is a coordinate constant?)"))?;
+    pc.validate().map_err(|e| anyhow!("the data's preconditioning: {e}"))?;
     Ok(pc)
 }
 
@@ -115,8 +122,26 @@ pub struct HeldOutBin {
     pub gaussian: f64,
 }
 
-/// The held-out denoising loss per time bin: `draws` draws of `(t, x0, eps)` with `x0`
-/// cycling through `held`, `t` uniform in `[t_min, t_max]`, `lambda` the training weighting.
+/// `BINS + 1` bin edges from `t_min` to `t_max`: equal widths up to `t_max = 1`, beyond
+/// geometric in `t + offset` (as the training times), so that small `t` gets several bins.
+pub fn bin_edges(t_min: f64, t_max: f64, offset: f64) -> Vec<f64> {
+    let geometric = t_max > 1.0 && offset.is_finite() && offset > 0.0;
+    (0..=BINS)
+        .map(|i| {
+            let p = i as f64 / BINS as f64;
+            if geometric {
+                let (a, b) = ((t_min + offset).ln(), (t_max + offset).ln());
+                ((a + p * (b - a)).exp() - offset).clamp(t_min, t_max)
+            } else {
+                t_min + p * (t_max - t_min)
+            }
+        })
+        .collect()
+}
+
+/// The held-out denoising loss per time bin ([`bin_edges`]): `draws` draws of
+/// `(t, x0, eps)` with `x0` cycling through `held`, the bins in turn and `t` uniform in its
+/// bin, `lambda` the training weighting.
 pub fn heldout_bins<const D: usize>(
     model: &Model<f32, D>,
     held: &[[f64; D]],
@@ -125,20 +150,18 @@ pub fn heldout_bins<const D: usize>(
 ) -> Vec<HeldOutBin> {
     let pc = model.precond;
     let base = Model::<f32, D> { precond: pc, params: tinyscore::learned::Params::zeroed() };
-    let width = (opts.t_max - opts.t_min) / BINS as f64;
-    let mut bins: Vec<HeldOutBin> = (0..BINS)
-        .map(|b| HeldOutBin {
-            t_lo: opts.t_min + b as f64 * width,
-            t_hi: opts.t_min + (b + 1) as f64 * width,
-            draws: 0,
-            trained: 0.0,
-            gaussian: 0.0,
-        })
+    let (t_min, t_max) = (opts.t_min, opts.t_max());
+    let edges = bin_edges(t_min, t_max, pc.noise_floor * pc.noise_floor / (pc.sigma * pc.sigma));
+    let mut bins: Vec<HeldOutBin> = edges
+        .windows(2)
+        .map(|e| HeldOutBin { t_lo: e[0], t_hi: e[1], draws: 0, trained: 0.0, gaussian: 0.0 })
         .collect();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed ^ 0x4E1D_0u64);
-    let w = opts.weighting.weighting();
-    for (_, x0) in (0..draws).zip(held.iter().cycle()) {
-        let t = opts.t_min + (opts.t_max - opts.t_min) * uniform_f64(&mut rng);
+    let w = opts.weighting().weighting();
+    for (i, x0) in (0..draws).zip(held.iter().cycle()) {
+        let b = (i % BINS as u64) as usize;
+        let (lo, hi) = bins.get(b).map_or((t_min, t_max), |x| (x.t_lo, x.t_hi));
+        let t = lo + (hi - lo) * uniform_f64(&mut rng);
         let noise = pc.sigma * t.sqrt();
         let mut x = [0f32; D];
         let mut y = [0f64; D];
@@ -155,7 +178,6 @@ pub fn heldout_bins<const D: usize>(
             let (s, _) = m.score(t, &x);
             0.5 * lambda * s.iter().zip(&y).map(|(a, b)| (f64::from(*a) - b).powi(2)).sum::<f64>()
         };
-        let b = (((t - opts.t_min) / width) as usize).min(BINS - 1);
         if let Some(bin) = bins.get_mut(b) {
             bin.draws += 1;
             bin.trained += loss(model);
@@ -183,15 +205,15 @@ pub fn train_data<const D: usize>(
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed);
     let model = ScoreMlp::<f32, D, _, _>::new_random(pc, &mut rng).map_err(|e| anyhow!("{e}"))?;
     let s2 = sigma * sigma;
-    let time_sampling = if opts.t_max > 1.0 && s2 > 0.0 {
+    let time_sampling = if opts.t_max() > 1.0 && s2 > 0.0 {
         TimeSampling::Geometric { offset: pc.noise_floor * pc.noise_floor / s2 }
     } else {
         TimeSampling::Uniform
     };
     let config = TrainConfig {
         t_min: opts.t_min,
-        t_max: opts.t_max,
-        weighting: opts.weighting.weighting(),
+        t_max: opts.t_max(),
+        weighting: opts.weighting().weighting(),
         batch: opts.batch,
         lr: opts.lr,
         time_sampling,
@@ -255,7 +277,11 @@ pub fn bins_text(bins: &[HeldOutBin], weighting: &str) -> String {
         (n + b.draws, m + b.trained * b.draws as f64, g + b.gaussian * b.draws as f64)
     });
     if n > 0 {
-        t.push_str(&format!("held-out mean: model {:.5}, gaussian {:.5} ({n} draws)\n", m / n as f64, g / n as f64));
+        t.push_str(&format!(
+            "held-out mean over the bins: model {:.5}, gaussian {:.5} ({n} draws)\n",
+            m / n as f64,
+            g / n as f64
+        ));
     }
     t
 }
