@@ -25,7 +25,7 @@ pub fn directions(dims: usize) -> Vec<Vec<f64>> {
             })
             .collect(),
         _ => {
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(0x5_11CE_D1);
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(0x0511_CED1);
             (0..128)
                 .map(|_| {
                     let v: Vec<f64> = (0..dims).map(|_| StandardNormal.sample(&mut rng)).collect();

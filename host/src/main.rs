@@ -52,6 +52,24 @@ enum Command {
     /// Generate samples with a reverse-time sampler; print the W1 distance to the mixture
     /// and draw an SVG (histogram over the density in 1-D, scatter over contours in 2-D).
     Sample(SampleArgs),
+    /// Write a model file as safetensors (PyTorch `nn.Linear` names, preconditioning in the metadata).
+    Export {
+        /// Model file (from `train` or `import`).
+        #[arg(long)]
+        model: PathBuf,
+        /// safetensors file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Read a safetensors file (as `export` writes it, or the PyTorch/NumPy scripts) into a model file.
+    Import {
+        /// safetensors file.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// Model file to write (parameters stored as f32).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Single-threaded throughput of the batch log-density + score; last line `ns_per_point: X`.
     Bench {
         /// Mixture components K.
@@ -97,6 +115,8 @@ fn main() -> ExitCode {
         Command::Train(opts) => learned::cmd_train::run(&opts).map(|_| ()),
         Command::Loss(opts) => learned::cmd_loss::run(&opts).map(|_| ()),
         Command::Sample(args) => cmd_sample::run(&args),
+        Command::Export { model, out } => learned::cmd_exchange::run_export(&model, &out),
+        Command::Import { input, out } => learned::cmd_exchange::run_import(&input, &out),
         Command::Bench { components, dims, points, scalar, repeats, seed } => {
             cmd_bench::run(components, dims, points, scalar, repeats, seed)
         }

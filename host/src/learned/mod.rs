@@ -1,6 +1,7 @@
 //! The learned score on the desktop: model files of any dimension, training, the loss
 //! (Monte Carlo and quadrature) and the relative Fisher divergence.
 
+pub mod cmd_exchange;
 pub mod cmd_loss;
 pub mod cmd_score_model;
 pub mod cmd_train;
@@ -8,6 +9,7 @@ pub mod data_train;
 pub mod measure;
 pub mod model_io;
 pub mod quadrature;
+pub mod safetensors_io;
 
 use clap::ValueEnum;
 use tinyscore::learned::Weighting;
