@@ -178,3 +178,37 @@ fn bad_files_are_refused_naming_the_tensor_or_field() {
         assert!(!out.exists(), "{name}: wrote a file");
     }
 }
+
+/// With PyTorch present: its `ScoreNet` computes the NumPy forward, and a model it trains
+/// imports and scores. Skipped (passes, with a note) without PyTorch, which is optional.
+#[test]
+fn pytorch_module_matches_numpy_when_present() {
+    let py = python();
+    let has_torch = Command::new(&py).args(["-c", "import torch"]).output().is_ok_and(|o| o.status.success());
+    if !has_torch {
+        eprintln!("skipped: PyTorch is not installed in {py}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let torch = |args: &[&str]| {
+        let o = Command::new(&py).arg(root().join("python/tinyscore_torch.py")).args(args).output().expect("python");
+        assert!(o.status.success(), "tinyscore_torch.py: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let (w, pts, m) = (dir.path().join("w.safetensors"), dir.path().join("p.csv"), dir.path().join("m.tsm"));
+    std::fs::write(&pts, points(2)).unwrap();
+    reference(&py, &["write-random", p(&w), "--dims", "2", "--seed", "3"]);
+    let want = scores(&reference(&py, &["score", p(&w), p(&pts)]), 2, false);
+    let got = scores(&torch(&["score", p(&w), p(&pts)]), 2, false);
+    assert!(max_rel(&got, &want) <= 1e-12);
+    let data = dir.path().join("d.csv");
+    let rows: String =
+        (0..200).map(|i| format!("{},{}\n", (i as f64 * 0.1).cos() * 2.0, (i as f64 * 0.1).sin() * 2.0)).collect();
+    std::fs::write(&data, format!("x0,x1\n{rows}")).unwrap();
+    let trained = dir.path().join("t.safetensors");
+    torch(&["train", p(&data), p(&trained), "--steps", "200"]);
+    ok(tinyscore(&["import", "--in", p(&trained), "--out", p(&m)]));
+    let want = scores(&reference(&py, &["score", p(&trained), p(&pts)]), 2, false);
+    let got = scores(&ok(tinyscore(&["score", "--model", p(&m), "--scalar", "f64", "--input", p(&pts)])), 2, true);
+    assert!(max_rel(&got, &want) <= 1e-12);
+}
