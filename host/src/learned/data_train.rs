@@ -72,7 +72,7 @@ pub fn precond_from_data<const D: usize>(rows: &[[f64; D]], sigma: f64) -> Resul
     let std = var.map(f64::sqrt);
     for (d, (s, m)) in std.iter().zip(&mean).enumerate() {
         // Rounding leaves a std of about 1e-16 |mean| for a constant coordinate.
-        if !(*s > 1e-9 * m.abs()) {
+        if s.partial_cmp(&(1e-9 * m.abs())) != Some(std::cmp::Ordering::Greater) {
             bail!("coordinate x{d} is constant ({m}): its std is {s}; the model needs a spread in every dimension");
         }
     }
@@ -82,8 +82,11 @@ pub fn precond_from_data<const D: usize>(rows: &[[f64; D]], sigma: f64) -> Resul
     Ok(pc)
 }
 
+/// Training and held-out samples.
+pub type Split<const D: usize> = (Vec<[f64; D]>, Vec<[f64; D]>);
+
 /// Split shuffled samples into (training, held out).
-pub fn split<const D: usize>(data: &Data, seed: u64) -> Result<(Vec<[f64; D]>, Vec<[f64; D]>)> {
+pub fn split<const D: usize>(data: &Data, seed: u64) -> Result<Split<D>> {
     if data.dims != D {
         bail!("internal: data of {} dimensions used as {D}", data.dims);
     }
@@ -156,7 +159,7 @@ pub fn heldout_bins<const D: usize>(
         .windows(2)
         .map(|e| HeldOutBin { t_lo: e[0], t_hi: e[1], draws: 0, trained: 0.0, gaussian: 0.0 })
         .collect();
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed ^ 0x4E1D_0u64);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed ^ 0x0004_E1D0_u64);
     let w = opts.weighting().weighting();
     for (i, x0) in (0..draws).zip(held.iter().cycle()) {
         let b = (i % BINS as u64) as usize;
@@ -170,7 +173,7 @@ pub fn heldout_bins<const D: usize>(
             *xd = (x0d + noise * z) as f32;
             *yd = -z / noise;
         }
-        if !(noise > 0.0) || Time::new(t).is_none() {
+        if noise.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || Time::new(t).is_none() {
             continue;
         }
         let lambda = w.lambda(t, pc.sigma);
