@@ -234,14 +234,24 @@ pub fn default_grid<const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     cfg: &SampleConfig,
 ) -> Result<TimeGrid> {
-    let s2 = gm.sigma() * gm.sigma();
+    let min_var = gm.components().iter().flat_map(|c| c.std.iter()).map(|s| s * s).fold(f64::INFINITY, f64::min);
+    grid_for(gm.sigma(), min_var, cfg)
+}
+
+/// The grid of the module documentation for a diffusion scale `sigma` and a smallest data
+/// variance `min_var` (a mixture's smallest component variance, or a model's `n0^2`).
+///
+/// # Errors
+/// `sigma` too small to diffuse, a bad `--sigma-min`, a default `t_min` that is not a
+/// positive normal number below `--t-max`, or an invalid grid.
+pub fn grid_for(sigma: f64, min_var: f64, cfg: &SampleConfig) -> Result<TimeGrid> {
+    let s2 = sigma * sigma;
     if s2.is_nan() || s2 < f64::MIN_POSITIVE {
         bail!(
             "sigma = {}: sampling needs a diffusion, sigma^2 a positive normal number (sigma >= 1.5e-154)",
-            variance::num(gm.sigma())
+            variance::num(sigma)
         );
     }
-    let min_var = gm.components().iter().flat_map(|c| c.std.iter()).map(|s| s * s).fold(f64::INFINITY, f64::min);
     let t_offset = cfg.t_offset.unwrap_or(min_var / s2);
     let t_min = match (cfg.t_min, cfg.sigma_min) {
         (Some(t), _) => t,
@@ -262,7 +272,7 @@ pub fn default_grid<const D: usize, const K: usize>(
             "the default --t-min, the smallest variance std^2 = {} over 1000 sigma^2 (sigma = {}), is {}, \
              not a positive normal number below --t-max {}: give --t-min",
             variance::num(min_var),
-            variance::num(gm.sigma()),
+            variance::num(sigma),
             variance::num(t_min),
             variance::num(cfg.t_max)
         );
@@ -277,13 +287,9 @@ pub fn default_grid<const D: usize, const K: usize>(
     })
 }
 
-/// The sampler, its start Gaussian and its grid for a mixture and a configuration.
-fn setup<const D: usize, const K: usize>(
-    gm: &GaussianMixture<D, K>,
-    cfg: &SampleConfig,
-) -> Result<(Sampler, StartGaussian<D>, TimeGrid)> {
-    let grid = default_grid(gm, cfg)?;
-    let method = match cfg.sampler {
+/// The core method of the configured sampler.
+pub fn method(cfg: &SampleConfig) -> Method {
+    match cfg.sampler {
         SamplerKind::EulerMaruyama => Method::EulerMaruyama,
         SamplerKind::PfOde => Method::ProbabilityFlow,
         SamplerKind::Pc => Method::PredictorCorrector { ratio: cfg.corrector_ratio },
@@ -292,7 +298,16 @@ fn setup<const D: usize, const K: usize>(
         SamplerKind::EdmHeun => Method::EdmHeun {
             churn: Churn { s_churn: cfg.churn, s_tmin: cfg.churn_min, s_tmax: cfg.churn_max, s_noise: cfg.churn_noise },
         },
-    };
+    }
+}
+
+/// The sampler, its start Gaussian and its grid for a mixture and a configuration.
+fn setup<const D: usize, const K: usize>(
+    gm: &GaussianMixture<D, K>,
+    cfg: &SampleConfig,
+) -> Result<(Sampler, StartGaussian<D>, TimeGrid)> {
+    let grid = default_grid(gm, cfg)?;
+    let method = method(cfg);
     let sampler =
         Sampler::new(SamplerConfig { method, grid, sigma: gm.sigma() }).map_err(|e| anyhow::anyhow!("{e}"))?;
     let start = StartGaussian::from_mixture(gm, cfg.t_max).map_err(|e| anyhow::anyhow!("--t-max: {e}"))?;
@@ -330,9 +345,9 @@ pub fn sample_source<S: Scalar, Src: ScoreSource<S, D>, const D: usize, const K:
     source: &mut Src,
     cfg: &SampleConfig,
 ) -> Result<SampleRun> {
-    let (sampler, start, grid) = setup(gm, cfg)?;
+    let (sampler, start, _) = setup(gm, cfg)?;
     let (xs, status) = run_sampler::<S, _, D>(&sampler, &start, source, cfg.count, cfg.seed, cfg.progress);
-    Ok(summarise(gm, &xs, status, grid))
+    Ok(summarise(gm, &xs, status, &sampler))
 }
 
 /// [`sample_model`] for a mixture and a model of run-time dimension (which must agree).
@@ -446,11 +461,15 @@ pub fn summary_text(cfg: &SampleConfig, run: &SampleRun) -> String {
 #[derive(Clone, Debug, clap::Args)]
 pub struct SampleArgs {
     /// Mixture file (TOML): the data distribution (and the exact score without --model).
-    #[arg(long)]
-    pub mixture: PathBuf,
+    /// Without it, --model alone: the start from the model's preconditioning.
+    #[arg(long, required_unless_present = "model")]
+    pub mixture: Option<PathBuf>,
     /// Learned score model driving the sampler instead of the exact score.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Data file (CSV `x0,...`) to compare the samples with (sliced W1; with --model only).
+    #[arg(long, conflicts_with = "mixture")]
+    pub data: Option<PathBuf>,
     /// How to sample.
     #[command(flatten)]
     pub config: SampleConfig,
@@ -464,13 +483,16 @@ pub struct SampleArgs {
 
 /// Run the command: check everything, sample, then write the CSV and the plot.
 pub fn run(args: &SampleArgs) -> Result<()> {
-    let (spec, any) = mixture_file::load(&args.mixture)?;
+    let Some(mixture) = &args.mixture else {
+        return crate::sample_model::run(args);
+    };
+    let (spec, any) = mixture_file::load(mixture)?;
     if args.config.count == 0 {
         bail!("--count: must be at least 1");
     }
-    variance::check_diffusion(&spec, &args.mixture.display().to_string())?;
+    variance::check_diffusion(&spec, &mixture.display().to_string())?;
     let range = variance::range_for(args.config.scalar.float().unwrap_or(ScalarKind::F32), args.model.is_some());
-    variance::check(&spec, &args.mixture.display().to_string(), args.config.t_max, "--t-max", range)?;
+    variance::check(&spec, &mixture.display().to_string(), args.config.t_max, "--t-max", range)?;
     let plot_path = args.plot.clone().unwrap_or_else(|| match &args.output {
         Some(p) => p.with_extension("svg"),
         None => PathBuf::from("samples.svg"),
@@ -491,7 +513,7 @@ pub fn run(args: &SampleArgs) -> Result<()> {
     };
     let title = format!(
         "{} ({}, {}, {} steps): W1 = {}",
-        args.mixture.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+        mixture.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
         args.config.sampler.name(),
         args.config.scalar.name(),
         args.config.steps,

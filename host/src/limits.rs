@@ -12,6 +12,8 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 pub const MAX_MIXTURE_FILE_BYTES: u64 = 1 << 20;
 /// Largest model file: 16 MiB.
 pub const MAX_MODEL_FILE_BYTES: u64 = 16 << 20;
+/// Largest safetensors file `import` reads: 16 MiB (the CLI's model is about 5 KiB).
+pub const MAX_SAFETENSORS_BYTES: u64 = 16 << 20;
 
 /// Read a whole file of at most `max` bytes; `kind` ("mixture file") names it in errors.
 pub fn read_limited(path: &Path, max: u64, kind: &str) -> Result<Vec<u8>> {

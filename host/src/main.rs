@@ -44,7 +44,8 @@ enum Command {
     /// Fit a diagonal Gaussian mixture to a data file (EM, k-means++ starts, BIC for
     /// `--components auto`) and write it as a mixture file.
     Fit(FitOptions),
-    /// Train a learned score s_theta on a mixture (Monte Carlo score matching, J_naive).
+    /// Train a learned score s_theta on a mixture (Monte Carlo score matching, J_naive) or on
+    /// data (--data: denoising score matching).
     Train(TrainOptions),
     /// Monte Carlo estimate of the lambda-weighted score-matching loss of a model, its
     /// standard error, and a quadrature value to check it against.
@@ -55,6 +56,24 @@ enum Command {
     /// Generate samples with a reverse-time sampler; print the W1 distance to the mixture
     /// and draw an SVG (histogram over the density in 1-D, scatter over contours in 2-D).
     Sample(SampleArgs),
+    /// Write a model file as safetensors (PyTorch `nn.Linear` names, preconditioning in the metadata).
+    Export {
+        /// Model file (from `train` or `import`).
+        #[arg(long)]
+        model: PathBuf,
+        /// safetensors file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Read a safetensors file (as `export` writes it, or the PyTorch/NumPy scripts) into a model file.
+    Import {
+        /// safetensors file.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// Model file to write (parameters stored as f32).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Single-threaded throughput of the batch log-density + score; last line `ns_per_point: X`.
     Bench {
         /// Mixture components K.
@@ -103,6 +122,8 @@ fn main() -> ExitCode {
         Command::Loss(opts) => learned::cmd_loss::run(&opts).map(|_| ()),
         Command::Quantize(opts) => learned::cmd_quantize::run(&opts).map(|_| ()),
         Command::Sample(args) => cmd_sample::run(&args),
+        Command::Export { model, out } => learned::cmd_exchange::run_export(&model, &out),
+        Command::Import { input, out } => learned::cmd_exchange::run_import(&input, &out),
         Command::Bench { components, dims, points, scalar, repeats, seed } => {
             cmd_bench::run(components, dims, points, scalar, repeats, seed)
         }

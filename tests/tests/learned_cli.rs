@@ -17,7 +17,7 @@ fn train_into(dir: &Path) -> std::path::PathBuf {
     std::fs::write(&mix, MIXTURE).unwrap();
     let out = dir.join("m.tsm");
     let opts = TrainOptions {
-        mixture: mix,
+        mixture: Some(mix),
         out: out.clone(),
         steps: 200,
         batch: 64,
@@ -96,10 +96,10 @@ fn errors_name_the_file_and_write_nothing() {
     assert!(!out.exists());
     // Bad time range.
     let opts = TrainOptions {
-        mixture: dir.path().join("m.toml"),
+        mixture: Some(dir.path().join("m.toml")),
         out: dir.path().join("never.tsm"),
         t_min: 1.0,
-        t_max: 0.5,
+        t_max: Some(0.5),
         ..TrainOptions::default()
     };
     let e = cmd_train::run(&opts).unwrap_err();

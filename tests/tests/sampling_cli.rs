@@ -7,8 +7,9 @@ use tinyscore_host::cmd_sample::{run, SampleArgs, SampleConfig, SamplerKind};
 fn args(dir: &std::path::Path, mixture: &str) -> SampleArgs {
     let m = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference/mixtures").join(mixture);
     SampleArgs {
-        mixture: m,
+        mixture: Some(m),
         model: None,
+        data: None,
         config: SampleConfig { sampler: SamplerKind::PfOde, steps: 50, count: 500, seed: 3, ..SampleConfig::default() },
         output: Some(dir.join("s.csv")),
         plot: None,

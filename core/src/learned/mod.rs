@@ -11,7 +11,8 @@
 //! * [`weighting`], [`objective`], [`accumulator`]: the time weights, Monte Carlo draws of
 //!   `(t, x)` with the exact or the denoising target, and the streaming loss accumulator
 //!   (exact wide sums, standard error, time bins, merge).
-//! * [`train`]: one Monte Carlo score-matching step against the exact mixture score.
+//! * [`train`]: one Monte Carlo score-matching step against the exact mixture score, or one
+//!   denoising score-matching step on clean samples from any [`CleanSamples`] source.
 //! * [`model_file`]: the byte format of trained weights (header, parameters, CRC-32).
 //! * [`quant`]: [`QuantMlp`](quant::QuantMlp), the network in integers (`q8`: int8 weights,
 //!   Q15 activations, 32-bit accumulators), its calibration, error bound and report.
@@ -34,7 +35,7 @@ pub use model::{ParamError, ParamId, Params, PrecondError, Preconditioning, Scor
 pub use model_file::ModelFileError;
 pub use objective::{McConfig, ObjectiveError, Target};
 pub use time::{Time, TimeError, TimeSampling, TrainingTimes};
-pub use train::{TrainConfig, TrainError, Trainer};
+pub use train::{CleanSamples, TrainConfig, TrainError, Trainer};
 pub use weighting::Weighting;
 
 /// The float types in which the model can be trained (`f32`, `f64`): their own working type.

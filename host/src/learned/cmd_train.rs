@@ -5,6 +5,9 @@
 //! linear warm-up and a cosine decay of the learning rate. At the end the command measures
 //! the relative Fisher divergence `R` on fresh draws for the `f32` model and for the model
 //! quantised to `i16f16`, and prints the time and the model size.
+//!
+//! With `--data` instead of `--mixture` it trains by denoising score matching on the samples
+//! ([`super::data_train`]) and prints and plots the held-out loss per time bin.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -27,9 +30,15 @@ use crate::{mixture_file, output, variance, with_mixture};
 /// Settings of a training run.
 #[derive(Clone, Debug, clap::Args)]
 pub struct TrainOptions {
-    /// Mixture file (TOML).
+    /// Mixture file (TOML): train on its exact score.
+    #[arg(long, required_unless_present = "data", conflicts_with = "data")]
+    pub mixture: Option<PathBuf>,
+    /// Data file (CSV `x0,...,x{D-1}`): denoising score matching on the samples, 10 % held out.
     #[arg(long)]
-    pub mixture: PathBuf,
+    pub data: Option<PathBuf>,
+    /// Diffusion scale sigma of the model trained with --data (default 1).
+    #[arg(long, requires = "data")]
+    pub sigma: Option<f64>,
     /// Model file to write; the loss plots go beside it (MODEL.loss.svg, MODEL.bins.svg).
     #[arg(long)]
     pub out: PathBuf,
@@ -45,16 +54,18 @@ pub struct TrainOptions {
     /// Peak learning rate.
     #[arg(long, default_value_t = DEFAULT_LR)]
     pub lr: f64,
-    /// Time weight lambda(t) of the loss.
-    #[arg(long, value_enum, default_value_t = WeightingKind::One)]
-    pub weighting: WeightingKind,
+    /// Time weight lambda(t) of the loss [default: one; with --data: variance, whose
+    /// denoising target has a bounded variance as t -> 0].
+    #[arg(long, value_enum)]
+    pub weighting: Option<WeightingKind>,
     /// Start of the time range.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub t_min: f64,
-    /// End of the time range.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    pub t_max: f64,
-    /// Fresh draws for the final measurement of R (0 skips it).
+    /// End of the time range [default: 1; with --data: 16, the start time of `sample`].
+    #[arg(long, allow_negative_numbers = true)]
+    pub t_max: Option<f64>,
+    /// Fresh draws for the final measurement of R, or with --data of the held-out loss (0
+    /// skips it).
     #[arg(long, default_value_t = 200_000, value_parser = crate::limits::count_in::<u64, 0, { crate::limits::MAX_LOSS_SAMPLES }>)]
     pub eval_samples: u64,
     /// No progress bar (always shown from the command line).
@@ -65,18 +76,32 @@ pub struct TrainOptions {
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
-            mixture: PathBuf::new(),
+            mixture: None,
+            data: None,
+            sigma: None,
             out: PathBuf::new(),
             seed: 0,
             steps: DEFAULT_STEPS,
             batch: DEFAULT_BATCH,
             lr: DEFAULT_LR,
-            weighting: WeightingKind::One,
+            weighting: None,
             t_min: 0.0,
-            t_max: 1.0,
+            t_max: None,
             eval_samples: 200_000,
             quiet: false,
         }
+    }
+}
+
+impl TrainOptions {
+    /// The weighting: as given, else `one` (mixture) or `variance` (`--data`).
+    pub fn weighting(&self) -> WeightingKind {
+        self.weighting.unwrap_or(if self.data.is_some() { WeightingKind::Variance } else { WeightingKind::One })
+    }
+
+    /// The end of the time range: as given, else 1 (mixture) or 16 (`--data`).
+    pub fn t_max(&self) -> f64 {
+        self.t_max.unwrap_or(if self.data.is_some() { 16.0 } else { 1.0 })
     }
 }
 
@@ -137,8 +162,8 @@ pub fn time_sampling<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>,
 
 /// Check the options that do not need the mixture.
 pub fn check(opts: &TrainOptions) -> Result<()> {
-    if !(opts.t_min.is_finite() && opts.t_max.is_finite() && opts.t_min >= 0.0 && opts.t_max > opts.t_min) {
-        bail!("--t-min {} --t-max {}: need 0 <= t-min < t-max, both finite", opts.t_min, opts.t_max);
+    if !(opts.t_min.is_finite() && opts.t_max().is_finite() && opts.t_min >= 0.0 && opts.t_max() > opts.t_min) {
+        bail!("--t-min {} --t-max {}: need 0 <= t-min < t-max, both finite", opts.t_min, opts.t_max());
     }
     if opts.steps == 0 || opts.batch == 0 {
         bail!("--steps and --batch must be at least 1");
@@ -156,11 +181,11 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
     let model = ScoreMlp::<f32, D, _, _>::new_random(precond_for(gm), &mut rng).map_err(|e| anyhow!("{e}"))?;
     let config = TrainConfig {
         t_min: opts.t_min,
-        t_max: opts.t_max,
-        weighting: opts.weighting.weighting(),
+        t_max: opts.t_max(),
+        weighting: opts.weighting().weighting(),
         batch: opts.batch,
         lr: opts.lr,
-        time_sampling: time_sampling(gm, opts.t_max),
+        time_sampling: time_sampling(gm, opts.t_max()),
     };
     let mut trainer = Box::new(Trainer::new(model, config).map_err(|e| anyhow!("{e}"))?);
     let bar = if opts.quiet { ProgressBar::hidden() } else { ProgressBar::new(opts.steps) };
@@ -193,14 +218,14 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
     let (mut r_f32, mut r_i16f16, mut r_q8) = (None, None, None);
     if opts.eval_samples > 0 {
         let seed = opts.seed ^ 0x5EED_F15E;
-        r_f32 = Some(relative_fisher(&*m32, gm, opts.t_min, opts.t_max, opts.eval_samples, seed)?);
-        r_i16f16 = Some(relative_fisher(&q, gm, opts.t_min, opts.t_max, opts.eval_samples, seed)?);
+        r_f32 = Some(relative_fisher(&*m32, gm, opts.t_min, opts.t_max(), opts.eval_samples, seed)?);
+        r_i16f16 = Some(relative_fisher(&q, gm, opts.t_min, opts.t_max(), opts.eval_samples, seed)?);
         let m64 = m32.convert::<f64>().map_err(|e| anyhow!("{e}"))?;
         let draws = super::calibrate::draws(
             &m64,
             super::calibrate::DrawSource::Mixture(gm),
             opts.t_min,
-            opts.t_max,
+            opts.t_max(),
             super::calibrate::DEFAULT_DRAWS,
             opts.seed,
         )?;
@@ -209,7 +234,7 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
             |t, x: &[f32; D]| q8.score(t, x),
             gm,
             opts.t_min,
-            opts.t_max,
+            opts.t_max(),
             opts.eval_samples,
             seed,
         )?);
@@ -245,13 +270,13 @@ pub fn smoothed_curve(curve: &[f64]) -> Vec<(f64, f64)> {
 
 /// Write the model and its two plots as one unit ([`output::Transaction`]): all three are
 /// staged first and put in place together, or none is.
-fn write_outputs(opts: &TrainOptions, s: &TrainSummary) -> Result<()> {
+fn write_outputs(opts: &TrainOptions, s: &TrainSummary, held: Option<&[super::data_train::HeldOutBin]>) -> Result<()> {
     let (loss_path, bins_path) = plot_paths(&opts.out);
     let mut tx = output::Transaction::new();
     tx.stage(Some(&opts.out), &s.model_bytes)?;
     let tl = tx.path_for(Some(&loss_path))?;
     let tb = tx.path_for(Some(&bins_path))?;
-    let wname = opts.weighting.weighting().name();
+    let wname = opts.weighting().weighting().name();
     line_plot(
         &tl,
         &format!("training loss (batch mean of 1/2 lambda |s_theta - s|^2, lambda = {wname})"),
@@ -277,7 +302,25 @@ fn write_outputs(opts: &TrainOptions, s: &TrainSummary) -> Result<()> {
             markers: false,
         });
     }
-    line_plot(&tb, "loss per time bin (fresh draws, lambda = 1)", "t", "mean per-sample value", &series, true)?;
+    if let Some(held) = held {
+        let mid = |b: &super::data_train::HeldOutBin| 0.5 * (b.t_lo + b.t_hi);
+        let series = vec![
+            Series {
+                name: "trained model".into(),
+                points: held.iter().map(|b| (mid(b), b.trained)).collect(),
+                markers: false,
+            },
+            Series {
+                name: "Gaussian skip term (untrained)".into(),
+                points: held.iter().map(|b| (mid(b), b.gaussian)).collect(),
+                markers: false,
+            },
+        ];
+        let title = format!("held-out denoising loss per time bin (lambda = {wname})");
+        line_plot(&tb, &title, "t", "mean 1/2 lambda |s - target|^2", &series, true)?;
+    } else {
+        line_plot(&tb, "loss per time bin (fresh draws, lambda = 1)", "t", "mean per-sample value", &series, true)?;
+    }
     tx.commit()
 }
 
@@ -306,12 +349,50 @@ pub fn summary_text(s: &TrainSummary) -> String {
 /// Run the command.
 pub fn run(opts: &TrainOptions) -> Result<TrainSummary> {
     check(opts)?;
-    let (spec, any) = mixture_file::load(&opts.mixture)?;
-    variance::check(&spec, &opts.mixture.display().to_string(), opts.t_max, "--t-max", variance::MODEL)?;
+    if let Some(data) = &opts.data {
+        return run_data(opts, data);
+    }
+    let Some(mixture) = &opts.mixture else {
+        bail!("give --mixture M.toml or --data D.csv");
+    };
+    let (spec, any) = mixture_file::load(mixture)?;
+    variance::check(&spec, &mixture.display().to_string(), opts.t_max(), "--t-max", variance::MODEL)?;
     let s = with_mixture!(&any, gm => train(gm, opts))?;
-    write_outputs(opts, &s)?;
+    write_outputs(opts, &s, None)?;
     let (lp, bp) = plot_paths(&opts.out);
     print!("{}", summary_text(&s));
+    println!("wrote {}, {}, {}", opts.out.display(), lp.display(), bp.display());
+    Ok(s)
+}
+
+/// `train --data`: read, split, train, print and write.
+fn run_data(opts: &TrainOptions, path: &Path) -> Result<TrainSummary> {
+    use super::data_train::{bins_text, split, train_data};
+    let sigma = opts.sigma.unwrap_or(1.0);
+    if !(sigma.is_finite() && sigma > 0.0) {
+        bail!("--sigma {sigma}: must be a finite number > 0");
+    }
+    let data = crate::data::load(path)?;
+    let what = path.display().to_string();
+    macro_rules! go {
+        ($d:literal) => {{
+            let (tr, held) = split::<$d>(&data, opts.seed).map_err(|e| anyhow!("{what}: {e}"))?;
+            let (s, bins) = train_data::<$d>(&tr, &held, opts, sigma).map_err(|e| anyhow!("{what}: {e}"))?;
+            (s, bins, tr.len(), held.len())
+        }};
+    }
+    let (s, bins, n_train, n_held) = match data.dims {
+        1 => go!(1),
+        2 => go!(2),
+        3 => go!(3),
+        4 => go!(4),
+        d => bail!("{what}: {d} dimensions; 1 to 4 are supported"),
+    };
+    write_outputs(opts, &s, (!bins.is_empty()).then_some(&bins[..]))?;
+    let (lp, bp) = plot_paths(&opts.out);
+    println!("{n_train} training samples, {n_held} held out; sigma = {sigma}");
+    print!("{}", summary_text(&s));
+    print!("{}", bins_text(&bins, opts.weighting().weighting().name()));
     println!("wrote {}, {}, {}", opts.out.display(), lp.display(), bp.display());
     Ok(s)
 }

@@ -2,13 +2,16 @@
 //! (Monte Carlo and quadrature) and the relative Fisher divergence.
 
 pub mod calibrate;
+pub mod cmd_exchange;
 pub mod cmd_loss;
 pub mod cmd_quantize;
 pub mod cmd_score_model;
 pub mod cmd_train;
+pub mod data_train;
 pub mod measure;
 pub mod model_io;
 pub mod quadrature;
+pub mod safetensors_io;
 
 use clap::ValueEnum;
 use tinyscore::learned::Weighting;

@@ -58,7 +58,7 @@ fn measure<const D: usize, const K: usize>(
     count: usize,
 ) -> Result<(Vec<Vec<String>>, Vec<Series>)> {
     let topts = TrainOptions {
-        t_max: 16.0,
+        t_max: Some(16.0),
         seed: 1,
         quiet: true,
         steps: if quick { 2_000 } else { crate::learned::cmd_train::DEFAULT_STEPS },
@@ -76,7 +76,7 @@ fn measure<const D: usize, const K: usize>(
                 sampler: c.sampler,
                 steps,
                 count,
-                scalar: c.scalar,
+                scalar: c.scalar.into(),
                 grid: c.grid,
                 progress: !quick,
                 ..SampleConfig::default()

@@ -52,7 +52,7 @@ fn measure_all<const D: usize, const K: usize>(
     for kind in ScalarKind::ALL {
         let f = with_scalar!(kind, S => {
             let ms = m.convert::<S>().map_err(|e| anyhow!("{e}"))?;
-            relative_fisher(&ms, gm, opts.t_min, opts.t_max, samples, 0xF15E)?
+            relative_fisher(&ms, gm, opts.t_min, opts.t_max(), samples, 0xF15E)?
         });
         out.push((kind, f));
     }
