@@ -236,7 +236,7 @@ fn to_markdown(rows: &[Row]) -> String {
         }
         out.push('\n');
     }
-    out.push_str("\nGoals (mixture score, K = 4, D = 1, prepared t):\n\n");
+    out.push_str("\nGoals (mixture score: K = 4, D = 1, prepared t; generated sample: D = 1):\n\n");
     if let Some(v) = per_call(rows, "thumbv7em-none-eabihf", "mixture_score", "f32", 4, 1) {
         let _ = writeln!(
             out,
@@ -255,6 +255,19 @@ fn to_markdown(rows: &[Row]) -> String {
             met(fx <= 320.0),
             fl / fx,
             met(fl >= 5.0 * fx)
+        );
+    }
+    // One sample generated on the device from the embedded model (DPM-Solver++(2M), Karras
+    // grid, 10 score evaluations; firmware/programme/src/sampler_part.rs).
+    if let Some(v) = per_call(rows, "thumbv7em-none-eabihf", "generate_sample", "f32", 0, 1) {
+        let _ =
+            writeln!(out, "- Cortex-M4F `f32`, one generated sample: {v:.0} (goal 200000): {}", met(v <= 200_000.0));
+    }
+    if let Some(v) = per_call(rows, "thumbv6m-none-eabi", "generate_sample", "i16f16", 0, 1) {
+        let _ = writeln!(
+            out,
+            "- Cortex-M0 `i16f16`, one generated sample: {v:.0} (goal 8500000): {}",
+            met(v <= 8_500_000.0)
         );
     }
     let app = rows.iter().find(|r| r.target == "thumbv6m-none-eabi" && r.scalar.as_deref() == Some("app"));

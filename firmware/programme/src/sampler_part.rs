@@ -1,6 +1,7 @@
 //! Samplers, time grids and the batch API on the device: a handful of samples of the 1-D
 //! default mixture with its exact score (Euler-Maruyama, probability flow and
-//! predictor-corrector on a short geometric grid, seeded `DefaultRng`), and the batch
+//! predictor-corrector, DPM-Solver++(2M) and EDM Heun with churn on a short geometric grid,
+//! seeded `DefaultRng`), and the batch
 //! score and log-density at a few points, in `f32` and `I16F16`; and generation on the
 //! device: [`GEN_SAMPLES`] samples from the embedded learned model [`GEN_MODEL`] with the
 //! few-step sampler
@@ -14,7 +15,7 @@ use fixed::types::I16F16;
 use rand_core::SeedableRng;
 use tinyscore::mixture::GaussianMixture;
 use tinyscore::mixture::{MixtureScalar, PreparedBatch};
-use tinyscore::sampler::{Method, Sampler, SamplerConfig};
+use tinyscore::sampler::{Churn, Method, Sampler, SamplerConfig};
 use tinyscore::score_source::MixtureScore;
 use tinyscore::start::StartGaussian;
 use tinyscore::time_grid::{Spacing, TimeGrid};
@@ -203,6 +204,14 @@ pub fn run<S: Sink>(out: &mut S) {
     sample::<f32, S>(out, &gm, pc, &RunNames { samples: "smp.f32.pc", status: "smp.f32.pc.status" });
     sample::<I16F16, S>(out, &gm, em, &RunNames { samples: "smp.i16f16.em", status: "smp.i16f16.em.status" });
     sample::<I16F16, S>(out, &gm, pf, &RunNames { samples: "smp.i16f16.pf", status: "smp.i16f16.pf.status" });
+    // The few-step samplers with the exact score (EDM Heun with churn: it draws noise).
+    let dpm = Method::DpmSolver2M;
+    let churn = Churn { s_churn: black_box(1.0), ..Churn::NONE };
+    let edm = Method::EdmHeun { churn };
+    sample::<f32, S>(out, &gm, dpm, &RunNames { samples: "smp.f32.dpm2m", status: "smp.f32.dpm2m.status" });
+    sample::<f32, S>(out, &gm, edm, &RunNames { samples: "smp.f32.edm", status: "smp.f32.edm.status" });
+    sample::<I16F16, S>(out, &gm, dpm, &RunNames { samples: "smp.i16f16.dpm2m", status: "smp.i16f16.dpm2m.status" });
+    sample::<I16F16, S>(out, &gm, edm, &RunNames { samples: "smp.i16f16.edm", status: "smp.i16f16.edm.status" });
     batch::<f32, S>(out, &gm, ["batch.f32.score", "batch.f32.logp", "batch.f32.score_status", "batch.f32.logp_status"]);
     batch::<I16F16, S>(
         out,
