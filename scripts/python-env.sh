@@ -23,7 +23,11 @@ if ! { [ -x "$env_dir/bin/python" ] && cmp -s python/requirements.txt "$stamp"; 
   echo "python-env: creating $env_dir (pip install -r python/requirements.txt)" >&2
   rm -rf "$env_dir"
   python3 -m venv "$env_dir" >&2
-  "$env_dir/bin/pip" install -q --disable-pip-version-check -r python/requirements.txt >&2
+  # No pip cache and pip's temporary files under target/: nothing outside the checkout grows.
+  mkdir -p target/pyenv-tmp
+  TMPDIR="$PWD/target/pyenv-tmp" "$env_dir/bin/pip" install -q --no-cache-dir \
+    --disable-pip-version-check -r python/requirements.txt >&2
+  rm -rf target/pyenv-tmp
   cp python/requirements.txt "$stamp"
 fi
 echo "$PWD/$env_dir/bin/python"
