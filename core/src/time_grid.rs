@@ -91,6 +91,10 @@ pub struct TimeGrid {
     t_min: f64,
     steps: u32,
     spacing: Spacing,
+    /// The spacing's endpoints, derived once by `new` (`time` is called every step):
+    /// geometric `(t_max + t_offset, ln((t_min + t_offset) / (t_max + t_offset)))`, Karras
+    /// `(sqrt(t_max)^(1/rho), sqrt(t_min)^(1/rho))`, uniform unused.
+    ends: (f64, f64),
 }
 
 impl TimeGrid {
@@ -131,7 +135,17 @@ impl TimeGrid {
         if steps == 0 {
             return Err(GridError::NoSteps);
         }
-        Ok(TimeGrid { t_max, t_min, steps, spacing })
+        let ends = match spacing {
+            Spacing::Uniform => (0.0, 0.0),
+            Spacing::Geometric { t_offset } => {
+                let hi = t_max + t_offset;
+                (hi, libm::log((t_min + t_offset) / hi))
+            }
+            Spacing::Karras { rho } => {
+                (libm::pow(libm::sqrt(t_max), 1.0 / rho), libm::pow(libm::sqrt(t_min), 1.0 / rho))
+            }
+        };
+        Ok(TimeGrid { t_max, t_min, steps, spacing, ends })
     }
 
     /// Number of steps `N` (the denoising step not counted).
@@ -166,13 +180,11 @@ impl TimeGrid {
         let t = match self.spacing {
             Spacing::Uniform => return self.t_max - (self.t_max - self.t_min) * frac,
             Spacing::Geometric { t_offset } => {
-                let hi = self.t_max + t_offset;
-                let lo = self.t_min + t_offset;
-                hi * libm::exp(frac * libm::log(lo / hi)) - t_offset
+                let (hi, ln_ratio) = self.ends;
+                hi * libm::exp(frac * ln_ratio) - t_offset
             }
             Spacing::Karras { rho } => {
-                let hi = libm::pow(libm::sqrt(self.t_max), 1.0 / rho);
-                let lo = libm::pow(libm::sqrt(self.t_min), 1.0 / rho);
+                let (hi, lo) = self.ends;
                 let s = libm::pow(hi + frac * (lo - hi), rho);
                 s * s
             }

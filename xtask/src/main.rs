@@ -12,9 +12,10 @@
 //!   to diff before and after a refactor that must not change a bit).
 //! * `measure [--json]`: flash, static RAM and stack per image, and instructions per call
 //!   of the programme's benchmarks, counted under `qemu -icount shift=0`.
-//! * `q8-model`: quantise the embedded model (`firmware/programme/models/default_1d.tsm`)
-//!   to int8 weights with calibration draws from the default mixture and write
-//!   `firmware/programme/models/default_1d_q8.tsm`.
+//! * `q8-model`: quantise the embedded models (`firmware/programme/models/default_1d.tsm`
+//!   and the generation's `default_1d_t16.tsm`) to int8 weights with calibration draws from
+//!   the default mixture over each model's time range and write `default_1d_q8.tsm` and
+//!   `default_1d_t16_q8.tsm` beside them.
 //!
 //! See `firmware/README.md`.
 
@@ -42,9 +43,10 @@ commands:
                 (instructions under emulation, not cycles on silicon)
   host-results  print the programme's results computed on the host, one `name bits`
                 line each: diff two runs to show a change keeps every result bit for bit
-  q8-model      quantise firmware/programme/models/default_1d.tsm to int8 weights
-                (calibration: 4,000 exact draws of the default mixture, t in [0, 1]) and
-                write firmware/programme/models/default_1d_q8.tsm
+  q8-model      quantise firmware/programme/models/default_1d.tsm (t in [0, 1]) and
+                default_1d_t16.tsm (t in [0, 16], the generation's model) to int8
+                weights (calibration: 4,000 exact draws of the default mixture over the
+                model's time range) and write default_1d_q8.tsm, default_1d_t16_q8.tsm
 
 options:
   --target T    only this target (repeatable); one of the four firmware targets
@@ -91,14 +93,20 @@ fn parse(args: &[String]) -> Result<Options> {
 
 /// `cargo xtask q8-model`: the embedded model quantised, written next to it.
 fn q8_model() -> Result<bool> {
-    use tinyscore_programme::learned_part::{quantize_embedded, QuantModel};
-    let q = quantize_embedded().map_err(|e| anyhow::anyhow!("quantising the embedded model: {e}"))?;
-    let mut buf = vec![0u8; QuantModel::ENCODED_LEN];
-    let n = q.encode(&mut buf).map_err(|e| anyhow::anyhow!("encoding the q8 model: {e}"))?;
-    buf.truncate(n);
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware/programme/models/default_1d_q8.tsm");
-    std::fs::write(&path, &buf).with_context(|| format!("writing {}", path.display()))?;
-    println!("wrote {} ({n} bytes)", path.display());
+    use tinyscore_programme::learned_part::{quantize_embedded, quantize_model, QuantModel};
+    use tinyscore_programme::sampler_part::{GEN_MODEL, GEN_T_MAX};
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware/programme/models");
+    for (q, name) in
+        [(quantize_embedded(), "default_1d_q8.tsm"), (quantize_model(GEN_MODEL, GEN_T_MAX), "default_1d_t16_q8.tsm")]
+    {
+        let q = q.map_err(|e| anyhow::anyhow!("quantising the embedded model for {name}: {e}"))?;
+        let mut buf = vec![0u8; QuantModel::ENCODED_LEN];
+        let n = q.encode(&mut buf).map_err(|e| anyhow::anyhow!("encoding the q8 model {name}: {e}"))?;
+        buf.truncate(n);
+        let path = models.join(name);
+        std::fs::write(&path, &buf).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {} ({n} bytes)", path.display());
+    }
     Ok(true)
 }
 

@@ -38,7 +38,7 @@ use super::layer::{Activation, Dense, FixedRounding, Linear, Parameters, Tanh};
 use super::time::Time;
 use crate::mixture::GaussianMixture;
 use crate::sampling::uniform_f64;
-use crate::score_source::ScoreSource;
+use crate::score_source::{ScoreSource, TimePrepared};
 use crate::{Real, Scalar, Status};
 
 pub use super::layer::tanh;
@@ -652,6 +652,16 @@ impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreMlp<S, D, H
 impl<S: Scalar, const D: usize, const H: usize, const L: usize> ScoreSource<S, D> for ScoreMlp<S, D, H, L> {
     fn score_at(&mut self, t: f64, x: &[S; D]) -> ([S; D], Status) {
         self.score(t, x)
+    }
+}
+
+impl<S: Scalar, const D: usize, const H: usize, const L: usize> TimePrepared<S, D> for ScoreMlp<S, D, H, L> {
+    type AtTime = TimeConsts<S::Work, D>;
+    fn prepare_time(&self, t: f64) -> Option<Self::AtTime> {
+        self.time_consts(t)
+    }
+    fn score_at_time(&self, at: &Self::AtTime, x: &[S; D]) -> ([S; D], Status) {
+        self.score_prepared(at, x)
     }
 }
 

@@ -187,10 +187,12 @@ where
     let block = buf.len().max(1);
     for xs in state.chunks_mut(block) {
         let mut h_prev = 0.0;
+        // Each grid time and noise level is computed once (the next step starts from t1).
+        let mut t0 = grid.time(0);
+        let mut s0 = level(sigma, t0);
         for k in 0..grid.steps() {
-            let t0 = grid.time(k);
             let t1 = grid.time(k + 1);
-            let (s0, s1) = (level(sigma, t0), level(sigma, t1));
+            let s1 = level(sigma, t1);
             let h = libm::log(s0 / s1);
             let q = s1 / s0;
             // ODE: 1 - q and (S_0 - S_1) S_0; SDE: 1 - q^2 and S_0^2 - S_1^2.
@@ -222,6 +224,7 @@ where
                 status = status.and(st).and(limit_status(x));
             }
             h_prev = h;
+            (t0, s0) = (t1, s1);
         }
     }
     status

@@ -40,22 +40,31 @@ pub type QuantModel = QuantMlp<1, 32, 1>;
 pub const CALIBRATION_DRAWS: u32 = 4000;
 
 /// The embedded f32 model quantised to `q8` (what `models/default_1d_q8.tsm` holds):
-/// calibration on [`CALIBRATION_DRAWS`] exact draws `(t, x)`, `t` uniform in the training
-/// range `[0, 1]` and `x` from `p(., t)` of the default mixture (seeded Xoshiro128++).
+/// [`quantize_model`] of [`MODEL`] over its training range `t` in `[0, 1]`.
 ///
 /// # Errors
-/// The quantisation's error (none for the embedded model); a model that does not decode
-/// gives [`QuantError::NoDraws`].
+/// As [`quantize_model`].
 pub fn quantize_embedded() -> Result<QuantModel, QuantError> {
+    quantize_model(MODEL, 1.0)
+}
+
+/// An embedded f32 model file quantised to `q8`: calibration on [`CALIBRATION_DRAWS`]
+/// exact draws `(t, x)`, `t` uniform in the model's time range `[0, t_max]` and `x` from
+/// `p(., t)` of the default mixture (seeded Xoshiro128++).
+///
+/// # Errors
+/// The quantisation's error (none for the embedded models); a model that does not decode
+/// gives [`QuantError::NoDraws`].
+pub fn quantize_model(file: &[u8], t_max: f64) -> Result<QuantModel, QuantError> {
     let mut model = empty_model::<f32>();
-    if model.decode_into(MODEL).is_err() {
+    if model.decode_into(file).is_err() {
         return Err(QuantError::NoDraws);
     }
     let gm = DEFAULT_MIXTURE;
     let mut rng = DefaultRng::seed_from_u64(13);
     let mut cal = Calibration::<1>::new();
     for _ in 0..CALIBRATION_DRAWS {
-        let t = uniform_f64(&mut rng);
+        let t = t_max * uniform_f64(&mut rng);
         if let Ok((x, _)) = gm.sample(t, &mut rng) {
             cal.observe(&model, t, &[x[0] as f32]);
         }

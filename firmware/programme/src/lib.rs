@@ -80,8 +80,14 @@ pub struct Op {
 
 /// Times operations: on the firmware, with an instruction counter under `-icount shift=0`.
 pub trait Bench {
+    /// Calls `f` `op.calls` times and records the cost per result, each call making
+    /// `items` results (a block of generated samples: the row is per sample).
+    fn bench_items<F: FnMut()>(&mut self, op: &Op, items: u32, f: F);
+
     /// Calls `f` `op.calls` times and records the cost per call.
-    fn bench<F: FnMut()>(&mut self, op: &Op, f: F);
+    fn bench<F: FnMut()>(&mut self, op: &Op, f: F) {
+        self.bench_items(op, 1, f);
+    }
 }
 
 /// The measured operations.

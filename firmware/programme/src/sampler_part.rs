@@ -7,7 +7,9 @@
 //! few-step sampler
 //! DPM-Solver++(2M) on a Karras grid ([`GEN_STEPS`] steps, `GEN_STEPS + 1` score
 //! evaluations per sample), starting from the Gaussian matching the default mixture at
-//! [`GEN_T_MAX`], seeded `DefaultRng` (Xoshiro128++), in `f32` and `I16F16`.
+//! [`GEN_T_MAX`], seeded `DefaultRng` (Xoshiro128++), in `f32` and `I16F16` and with the
+//! model's int8-weight network ([`GEN_MODEL_Q8`]). The model is wrapped in
+//! [`ModelScore`], which prepares each time once per block of samples.
 
 use core::hint::black_box;
 
@@ -16,15 +18,15 @@ use rand_core::SeedableRng;
 use tinyscore::mixture::GaussianMixture;
 use tinyscore::mixture::{MixtureScalar, PreparedBatch};
 use tinyscore::sampler::{Churn, Method, Sampler, SamplerConfig};
-use tinyscore::score_source::MixtureScore;
+use tinyscore::score_source::{MixtureScore, ModelScore, TimePrepared};
 use tinyscore::start::StartGaussian;
 use tinyscore::time_grid::{Spacing, TimeGrid};
 use tinyscore::DefaultRng;
-/// The scalar bound of [`generate_into`] (re-exported for the host's quality test).
-pub use tinyscore::Scalar;
+/// The scalar bound and status of [`generate_into`] (re-exported for the host's quality test).
+pub use tinyscore::{Scalar, Status};
 
 use crate::bits::{status_bits, Bits32};
-use crate::learned_part::Model;
+use crate::learned_part::{Model, QuantModel};
 use crate::mixture_part::DEFAULT_MIXTURE;
 use crate::{Bench, Op, Sink};
 
@@ -45,6 +47,10 @@ pub const GEN_T_MAX: f64 = 16.0;
 /// [`learned_part::MODEL`](crate::learned_part::MODEL) (trained on `[0, 1]`, too short a range
 /// to start sampling from: the start Gaussian would not match `p(x, 1)`, W1 0.065).
 pub static GEN_MODEL: &[u8] = include_bytes!("../models/default_1d_t16.tsm");
+
+/// [`GEN_MODEL`] quantised to int8 weights (`cargo xtask q8-model`: calibration draws over
+/// its time range `[0, 16]`).
+pub static GEN_MODEL_Q8: &[u8] = include_bytes!("../models/default_1d_t16_q8.tsm");
 
 /// Last grid time before the step to `t = 0`: noise level `sigma sqrt(t_min) = 0.04`.
 pub const GEN_T_MIN: f64 = 1.6e-3;
@@ -146,21 +152,37 @@ struct GenNames {
 /// `GEN_SAMPLES` are the device's bit for bit (the sampler is deterministic after the
 /// start draws, which come in the same order). `Err(1)` if the model does not decode,
 /// `Err(2)` if the setup is rejected.
-pub fn generate_into<T: Scalar>(samples: &mut [[T; 1]]) -> Result<tinyscore::Status, u32> {
+pub fn generate_into<T: Scalar>(samples: &mut [[T; 1]]) -> Result<Status, u32> {
     let mut model = Model::<T>::zeroed();
     if model.decode_into(black_box(GEN_MODEL)).is_err() {
         return Err(1);
     }
     let Some((sampler, start)) = gen_setup() else { return Err(2) };
     let mut rng = DefaultRng::seed_from_u64(black_box(GEN_SEED));
-    Ok(sampler.generate(&mut model, &start, &mut rng, samples))
+    Ok(sampler.generate_blocked::<GEN_SAMPLES, _, _>(&mut ModelScore::new(&model), &start, &mut rng, samples))
 }
 
-/// [`GEN_SAMPLES`] samples from the embedded model in `T` (module documentation).
+/// [`generate_into`] with the int8-weight network ([`GEN_MODEL_Q8`], inputs and outputs in
+/// `I16F16`, the sampler's state in its working type Q32.32): what the M0 ships.
+pub fn generate_q8_into(samples: &mut [[I16F16; 1]]) -> Result<Status, u32> {
+    let mut model = QuantModel::zeroed();
+    if model.decode_into(black_box(GEN_MODEL_Q8)).is_err() {
+        return Err(1);
+    }
+    let Some((sampler, start)) = gen_setup() else { return Err(2) };
+    let mut rng = DefaultRng::seed_from_u64(black_box(GEN_SEED));
+    Ok(sampler.generate_blocked::<GEN_SAMPLES, _, _>(&mut ModelScore::new(&model), &start, &mut rng, samples))
+}
+
+/// [`GEN_SAMPLES`] samples by `fill` (one of the generators above) in `T`.
 #[inline(never)]
-fn generate<T: Scalar + Bits32, S: Sink>(out: &mut S, names: &GenNames) {
+fn generate<T: Scalar + Bits32, S: Sink>(
+    out: &mut S,
+    names: &GenNames,
+    fill: fn(&mut [[T; 1]]) -> Result<Status, u32>,
+) {
     let mut samples = [[T::default(); 1]; GEN_SAMPLES];
-    let status = match generate_into(&mut samples) {
+    let status = match fill(&mut samples) {
         Ok(st) => st,
         Err(e) => return out.u32(names.error, e),
     };
@@ -172,25 +194,63 @@ fn generate<T: Scalar + Bits32, S: Sink>(out: &mut S, names: &GenNames) {
     out.u32(names.status, status_bits(status));
 }
 
-/// Instructions per generated sample (one sample per call, the model decoded once).
+/// Instructions per generated sample: each timed call generates one batch of
+/// [`GEN_SAMPLES`] samples as the device does (the model decoded once, outside), the row
+/// divides by the samples.
 #[inline(never)]
-fn bench_generate<T: Scalar, B: Bench>(b: &mut B, scalar: &'static str) {
-    let mut model = Model::<T>::zeroed();
-    if model.decode_into(GEN_MODEL).is_err() {
-        return;
-    }
+fn bench_generate<T: Scalar, M: TimePrepared<T, 1>, B: Bench>(b: &mut B, model: &M, scalar: &'static str) {
     let Some((sampler, start)) = gen_setup() else { return };
     let mut rng = DefaultRng::seed_from_u64(GEN_SEED);
-    let mut one = [[T::default(); 1]; 1];
-    b.bench(&Op { operation: "generate_sample", scalar, components: 0, dims: 1, calls: 2 }, || {
-        let _ = black_box(sampler.generate(&mut model, &start, &mut rng, black_box(&mut one)));
+    let mut batch = [[T::default(); 1]; GEN_SAMPLES];
+    let op = Op { operation: "generate_sample", scalar, components: 0, dims: 1, calls: 1 };
+    b.bench_items(&op, GEN_SAMPLES as u32, || {
+        let mut source = ModelScore::new(model);
+        let _ = black_box(sampler.generate_blocked::<GEN_SAMPLES, _, _>(
+            &mut source,
+            &start,
+            &mut rng,
+            black_box(&mut batch),
+        ));
     });
 }
 
-/// The timed generation: one sample from the embedded model, `f32` and `I16F16`.
+/// [`bench_generate`] with the embedded model decoded into `T` (one model on the stack at a
+/// time: the M0 has 16 KiB of RAM).
+#[inline(never)]
+fn bench_generate_float<T: Scalar, B: Bench>(b: &mut B, scalar: &'static str) {
+    let mut model = Model::<T>::zeroed();
+    if model.decode_into(GEN_MODEL).is_ok() {
+        bench_generate::<T, _, B>(b, &model, scalar);
+    }
+}
+
+/// [`bench_generate`] with the int8-weight network, and what the generation pays per step
+/// of a block: the network's constants of `t` (`time_prepare`) and one grid time
+/// (`grid_time`, Karras).
+#[inline(never)]
+fn bench_generate_q8<B: Bench>(b: &mut B) {
+    let mut model = QuantModel::zeroed();
+    if model.decode_into(GEN_MODEL_Q8).is_ok() {
+        bench_generate::<I16F16, _, B>(b, &model, "q8");
+        let op = Op { operation: "time_prepare", scalar: "q8", components: 0, dims: 1, calls: 4 };
+        b.bench(&op, || {
+            let _ = black_box(black_box(&model).prepare::<<I16F16 as Scalar>::Work>(black_box(0.3)));
+        });
+    }
+    if let Some((sampler, _)) = gen_setup() {
+        let op = Op { operation: "grid_time", scalar: "f64", components: 0, dims: 1, calls: 4 };
+        b.bench(&op, || {
+            let _ = black_box(black_box(sampler.grid()).time(black_box(3)));
+        });
+    }
+}
+
+/// The timed generation, per sample: the embedded model in `f32` and `I16F16`, and its
+/// int8-weight network with `I16F16` inputs and outputs.
 pub fn benches<B: Bench>(b: &mut B) {
-    bench_generate::<f32, B>(b, "f32");
-    bench_generate::<I16F16, B>(b, "i16f16");
+    bench_generate_float::<f32, B>(b, "f32");
+    bench_generate_float::<I16F16, B>(b, "i16f16");
+    bench_generate_q8(b);
 }
 
 /// The sampler and batch results.
@@ -218,9 +278,10 @@ pub fn run<S: Sink>(out: &mut S) {
         &gm,
         ["batch.i16f16.score", "batch.i16f16.logp", "batch.i16f16.score_status", "batch.i16f16.logp_status"],
     );
-    generate::<f32, S>(out, &GenNames { samples: "gen.f32", status: "gen.f32.status", error: "gen.f32.error" });
-    generate::<I16F16, S>(
-        out,
-        &GenNames { samples: "gen.i16f16", status: "gen.i16f16.status", error: "gen.i16f16.error" },
-    );
+    let names = GenNames { samples: "gen.f32", status: "gen.f32.status", error: "gen.f32.error" };
+    generate::<f32, S>(out, &names, generate_into::<f32>);
+    let names = GenNames { samples: "gen.i16f16", status: "gen.i16f16.status", error: "gen.i16f16.error" };
+    generate::<I16F16, S>(out, &names, generate_into::<I16F16>);
+    let names = GenNames { samples: "gen.q8", status: "gen.q8.status", error: "gen.q8.error" };
+    generate::<I16F16, S>(out, &names, generate_q8_into);
 }

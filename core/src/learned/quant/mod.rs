@@ -74,7 +74,7 @@ use core::fmt;
 use super::model::{ScoreMlp, TIME_FEATURES};
 use super::{Float, Preconditioning, Time};
 use crate::num::{masked_entry, SatI32F32};
-use crate::score_source::ScoreSource;
+use crate::score_source::{ScoreSource, TimePrepared};
 use crate::{Real, Scalar, Status};
 
 pub use file::q8_encoded_len;
@@ -1001,6 +1001,19 @@ where
 {
     fn score_at(&mut self, t: f64, x: &[S; D]) -> ([S; D], Status) {
         self.score(t, x)
+    }
+}
+
+impl<S: Scalar, const D: usize, const H: usize, const L: usize> TimePrepared<S, D> for QuantMlp<D, H, L>
+where
+    S::Work: QuantWork,
+{
+    type AtTime = QuantTime<S::Work, D, H>;
+    fn prepare_time(&self, t: f64) -> Option<Self::AtTime> {
+        self.prepare::<S::Work>(t)
+    }
+    fn score_at_time(&self, at: &Self::AtTime, x: &[S; D]) -> ([S; D], Status) {
+        self.score_prepared(at, x)
     }
 }
 
