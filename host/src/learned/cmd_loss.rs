@@ -14,11 +14,13 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use tinyscore::learned::objective::{McConfig, Target};
 use tinyscore::learned::{Estimate, LossAccumulator};
 use tinyscore::mixture::GaussianMixture;
+use tinyscore::score_source::{ModelScore, ScoreSource};
 use tinyscore::Scalar;
 
+use super::cmd_quantize::q8_model;
 use super::measure::BINS;
-use super::model_io::{self, to_scalar, AnyModel, Model};
-use super::quadrature::{dsm_constant, j_naive, QuadNodes};
+use super::model_io::{self, to_scalar, AnyModel, AnyQuant, Model};
+use super::quadrature::{dsm_constant, j_naive_source, QuadNodes};
 use super::{TargetKind, WeightingKind};
 use crate::dims::AnyMixture;
 use crate::eval::ModelScalar;
@@ -89,6 +91,15 @@ pub fn compute<S: Scalar, const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     opts: &LossOptions,
 ) -> Result<LossResult> {
+    compute_source(&mut ModelScore::new(model), gm, opts)
+}
+
+/// Estimate and quadrature for any score source in `S` (a float model, the q8 network).
+pub fn compute_source<S: Scalar, Src: ScoreSource<S, D>, const D: usize, const K: usize>(
+    source: &mut Src,
+    gm: &GaussianMixture<D, K>,
+    opts: &LossOptions,
+) -> Result<LossResult> {
     let target = match opts.target {
         TargetKind::Exact => Target::Exact,
         TargetKind::Denoising => Target::Denoising,
@@ -98,12 +109,11 @@ pub fn compute<S: Scalar, const D: usize, const K: usize>(
     cfg.check(gm.sigma()).map_err(|e| anyhow!("{e}"))?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed);
     let mut acc = LossAccumulator::<BINS>::new(opts.t_min, opts.t_max);
-    let mut m = *model;
-    acc.accumulate(&mut m, gm, &cfg, &mut rng).map_err(|e| anyhow!("{e}"))?;
+    acc.accumulate(source, gm, &cfg, &mut rng).map_err(|e| anyhow!("{e}"))?;
     // The quadrature with the default rule and with every size doubled: the second is the
     // value, their difference the error estimate.
-    let quad = |nodes: QuadNodes| {
-        let mut q = j_naive(model, gm, weighting, opts.t_min, opts.t_max, nodes);
+    let mut quad = |nodes: QuadNodes| {
+        let mut q = j_naive_source(source, gm, weighting, opts.t_min, opts.t_max, nodes);
         if target == Target::Denoising {
             q += dsm_constant(gm, weighting, opts.t_min, opts.t_max, nodes);
         }
@@ -118,10 +128,10 @@ pub fn compute<S: Scalar, const D: usize, const K: usize>(
     Ok(LossResult { mc: acc.estimate(), quadrature, quadrature_error, nodes, dims: D, bins })
 }
 
-/// Dispatch over matching mixture and model dimensions.
+/// Dispatch over matching mixture and model dimensions (a float model in `--scalar`'s type).
 pub fn compute_any(any: &AnyMixture, model: &AnyModel, opts: &LossOptions, what: &str) -> Result<LossResult> {
     let Some(kind) = opts.scalar.float() else {
-        bail!("--scalar q8: this build has no int8 network yet");
+        bail!("--scalar q8: the int8 network runs from a model file, see compute_q8");
     };
     macro_rules! go {
         ($gm:expr, $m:expr) => {
@@ -134,6 +144,19 @@ pub fn compute_any(any: &AnyMixture, model: &AnyModel, opts: &LossOptions, what:
         (AnyMixture::D3(gm), AnyModel::D3(m)) => go!(gm, m),
         (AnyMixture::D4(gm), AnyModel::D4(m)) => go!(gm, m),
         _ => bail!("{what}: the model has {} dimension(s), the mixture {}", model.dims(), any.dims()),
+    }
+}
+
+/// `--scalar q8`: the int8 network of the model file (a q8 file, or a float model quantised
+/// in memory as `sample --scalar q8` does), inputs and outputs in `f32`.
+pub fn compute_q8(any: &AnyMixture, opts: &LossOptions) -> Result<LossResult> {
+    let q = q8_model(&opts.model)?;
+    match (any, &q) {
+        (AnyMixture::D1(gm), AnyQuant::D1(q)) => compute_source::<f32, _, _, _>(&mut ModelScore::new(&**q), gm, opts),
+        (AnyMixture::D2(gm), AnyQuant::D2(q)) => compute_source::<f32, _, _, _>(&mut ModelScore::new(&**q), gm, opts),
+        (AnyMixture::D3(gm), AnyQuant::D3(q)) => compute_source::<f32, _, _, _>(&mut ModelScore::new(&**q), gm, opts),
+        (AnyMixture::D4(gm), AnyQuant::D4(q)) => compute_source::<f32, _, _, _>(&mut ModelScore::new(&**q), gm, opts),
+        _ => bail!("{}: the model has {} dimension(s), the mixture {}", opts.model.display(), q.dims(), any.dims()),
     }
 }
 
@@ -193,8 +216,12 @@ pub fn run(opts: &LossOptions) -> Result<LossResult> {
     }
     let (spec, any) = mixture_file::load(&opts.mixture)?;
     variance::check(&spec, &opts.mixture.display().to_string(), opts.t_max, "--t-max", variance::MODEL)?;
-    let loaded = model_io::load(&opts.model)?;
-    let r = compute_any(&any, &loaded.model, opts, &opts.model.display().to_string())?;
+    let r = if opts.scalar.float().is_none() {
+        compute_q8(&any, opts)?
+    } else {
+        let loaded = model_io::load(&opts.model)?;
+        compute_any(&any, &loaded.model, opts, &opts.model.display().to_string())?
+    };
     output::write_atomically(None, &text(&r, opts))?;
     Ok(r)
 }

@@ -11,6 +11,7 @@
 use tinyscore::learned::objective::{exact_score, sample_loss};
 use tinyscore::learned::Weighting;
 use tinyscore::mixture::GaussianMixture;
+use tinyscore::score_source::{ModelScore, ScoreSource};
 use tinyscore::Scalar;
 
 use super::model_io::Model;
@@ -247,11 +248,23 @@ pub fn j_naive<S: Scalar, const D: usize, const K: usize>(
     t_max: f64,
     nodes: QuadNodes,
 ) -> f64 {
+    j_naive_source(&mut ModelScore::new(model), gm, weighting, t_min, t_max, nodes)
+}
+
+/// [`j_naive`] of any score source in `S` (the q8 network among them).
+pub fn j_naive_source<S: Scalar, Src: ScoreSource<S, D> + ?Sized, const D: usize, const K: usize>(
+    source: &mut Src,
+    gm: &GaussianMixture<D, K>,
+    weighting: Weighting,
+    t_min: f64,
+    t_max: f64,
+    nodes: QuadNodes,
+) -> f64 {
     let sigma = gm.sigma();
     integrate(gm, t_min, t_max, nodes, |t, x| {
         let Ok((s, _)) = exact_score::<f64, D, K>(gm, t, x) else { return f64::NAN };
         let xs: [S; D] = x.map(|v| S::from_f64(v).0);
-        let (m, _) = model.score(t, &xs);
+        let (m, _) = source.score_at(t, &xs);
         sample_loss(&m, &s, weighting.lambda(t, sigma)).0
     })
 }
