@@ -69,9 +69,9 @@ def parse(data):
     }
     m["first"] = first
 
-    def dense(rows, cols):
+    def dense(rows, cols, wtype="b"):
         return {
-            "w": r.take("b", rows * cols).astype(np.int64).reshape(rows, cols),
+            "w": r.take(wtype, rows * cols).astype(np.int64).reshape(rows, cols),
             "bias": r.take("i", rows).astype(np.int64),
             "scale": r.take("f", rows).astype(np.float64),
             "mult": r.take("i", rows).astype(np.int64),
@@ -79,7 +79,7 @@ def parse(data):
         }
 
     m["hidden"] = [dense(h, h) for _ in range(l)]
-    m["output"] = dense(d, h)
+    m["output"] = dense(d, h, "h")  # the output layer's weights are i16
     if r.pos != len(data) - 4:
         sys.exit(f"q8_reference: {len(data) - 4 - r.pos} unexpected bytes before the checksum")
     return m

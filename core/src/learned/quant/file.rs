@@ -1,7 +1,7 @@
 //! The `q8` body of the model file (format version 2, scalar code 4): see the table in
 //! the module documentation of [`super`].
 
-use super::{QuantDense, QuantMlp, Requant, MAX_BIAS, MAX_OUTPUT_FRAC};
+use super::{QuantDense, QuantMlp, QuantOutput, Requant, MAX_BIAS, MAX_OUTPUT_FRAC};
 use crate::learned::model::{Params, TIME_FEATURES};
 use crate::learned::model_file::{
     checked_body, crc32, read_header, ModelFileError, Reader, StoredScalar, Writer, ARCH_TANH_MLP, FORMAT_VERSION,
@@ -23,7 +23,7 @@ pub const fn q8_encoded_len(d: usize, h: usize, l: usize) -> usize {
         + 8
         + h * (2 * d + 8 * TIME_FEATURES + 8 + 4 + 4 + 1)
         + l * h * (h + 4 + 4 + 4 + 1)
-        + d * (h + 4 + 4 + 4 + 1)
+        + d * (2 * h + 4 + 4 + 4 + 1)
         + 4
 }
 
@@ -63,6 +63,38 @@ fn put_dense<const I: usize, const O: usize>(w: &mut Writer<'_>, d: &QuantDense<
     }
     put_scales(w, &d.scale)?;
     put_requant(w, &d.rq)
+}
+
+fn put_output<const I: usize, const O: usize>(w: &mut Writer<'_>, d: &QuantOutput<I, O>) -> Result<(), ModelFileError> {
+    for v in d.w.as_flattened() {
+        w.put(&v.to_le_bytes())?;
+    }
+    for v in &d.bias {
+        w.put(&v.to_le_bytes())?;
+    }
+    put_scales(w, &d.scale)?;
+    put_requant(w, &d.rq)
+}
+
+fn get_output<const I: usize, const O: usize>(
+    r: &mut Reader<'_>,
+    d: &mut QuantOutput<I, O>,
+    at: At,
+) -> Result<(), ModelFileError> {
+    for (i, v) in d.w.as_flattened_mut().iter_mut().enumerate() {
+        *v = i16::from_le_bytes(r.take()?);
+        if i32::from(*v).abs() > QuantOutput::<I, O>::QMAX {
+            return Err(at.err("w", i));
+        }
+    }
+    for (i, v) in d.bias.iter_mut().enumerate() {
+        *v = i32::from_le_bytes(r.take()?);
+        if v.unsigned_abs() > MAX_BIAS as u32 {
+            return Err(at.err("bias", i));
+        }
+    }
+    get_scales(r, &mut d.scale, at)?;
+    get_requant(r, &mut d.rq, at)
 }
 
 fn get_scales(r: &mut Reader<'_>, s: &mut [f32], at: At) -> Result<(), ModelFileError> {
@@ -132,7 +164,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
                 rq: [Requant { mult: 1 << 30, shift: 31 }; H],
             },
             hidden: [QuantDense::zeroed(); L],
-            output: QuantDense::zeroed(),
+            output: QuantOutput::zeroed(),
         }
     }
 
@@ -184,7 +216,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
         for layer in self.hidden.iter() {
             put_dense(&mut w, layer)?;
         }
-        put_dense(&mut w, &self.output)?;
+        put_output(&mut w, &self.output)?;
         let (body, crc_out) = buf.split_last_chunk_mut::<4>().ok_or(too_small)?;
         *crc_out = crc32(body).to_le_bytes();
         Ok(len)
@@ -197,7 +229,8 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
     /// length, checksum and constants; [`ModelFileError::ScalarKind`] for a float or
     /// fixed-point file; [`ModelFileError::QuantField`] for the first field out of range
     /// (`input_scale` or a weight scale not a positive finite number, `output_frac > 24`,
-    /// an i8 weight `-128`, an i16 weight beyond [`Self::FIRST_QMAX`], a bias beyond
+    /// an i8 weight `-128`, a first-layer weight beyond [`Self::FIRST_QMAX`] or an output weight
+    /// beyond [`QuantOutput::QMAX`], a bias beyond
     /// `2^30`, a multiplier outside `[2^30, 2^31)`, a shift outside `[1, 62]`, a float
     /// `w_t` or `b_in` not finite).
     pub fn decode(bytes: &[u8]) -> Result<Self, ModelFileError> {
@@ -259,6 +292,6 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
         for (l, layer) in self.hidden.iter_mut().enumerate() {
             get_dense(&mut r, layer, At("hidden", l as u16))?;
         }
-        get_dense(&mut r, &mut self.output, At("output", 0))
+        get_output(&mut r, &mut self.output, At("output", 0))
     }
 }
