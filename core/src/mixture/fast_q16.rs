@@ -271,8 +271,18 @@ impl<const D: usize, const K: usize> FastScoreQ16<D, K> {
             let e = neg_exp2_q21(b.wrapping_sub(b_min));
             sum = sum.wrapping_sub(e as u32);
             if SCORE {
-                for (a, &zd) in num.iter_mut().zip(z.iter()) {
-                    *a = a.wrapping_add(e as i64 * zd as i64);
+                // Two dimensions written out: the compiler then keeps both sums in registers
+                // (it stopped unrolling this loop once, +17% on RV32IMAC for K = 8).
+                match (num.as_mut_slice(), z.as_slice()) {
+                    ([a0, a1], [z0, z1]) => {
+                        *a0 = a0.wrapping_add(e as i64 * *z0 as i64);
+                        *a1 = a1.wrapping_add(e as i64 * *z1 as i64);
+                    }
+                    (num, z) => {
+                        for (a, &zd) in num.iter_mut().zip(z.iter()) {
+                            *a = a.wrapping_add(e as i64 * zd as i64);
+                        }
+                    }
                 }
             }
         }
