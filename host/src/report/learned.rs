@@ -10,8 +10,9 @@ use super::accuracy::md_table;
 use super::plots::{line_plot, Series};
 use super::{ReportOptions, Section};
 use crate::eval::ScalarKind;
+use crate::learned::calibrate::{self, DrawSource, DEFAULT_DRAWS};
 use crate::learned::cmd_train::{train, TrainOptions};
-use crate::learned::measure::{relative_fisher, Fisher};
+use crate::learned::measure::{relative_fisher, relative_fisher_with, Fisher};
 use crate::learned::model_io::Model;
 use crate::mixture_file::{default_spec, ComponentSpec, MixtureSpec};
 use crate::{with_mixture, with_scalar};
@@ -31,21 +32,23 @@ pub fn quad_2d_spec() -> MixtureSpec {
     }
 }
 
-/// R per scalar type.
-type PerType = Vec<(ScalarKind, Fisher)>;
+/// R per scalar type (the storage types, then `q8`).
+type PerType = Vec<(String, Fisher)>;
 
 struct Row {
     mixture: String,
     seconds: f64,
     params: usize,
     per_type: PerType,
+    /// The q8 network's per-layer table (`tinyscore quantize`'s).
+    q8_layers: String,
 }
 
 fn measure_all<const D: usize, const K: usize>(
     gm: &GaussianMixture<D, K>,
     opts: &TrainOptions,
     samples: u64,
-) -> Result<(f64, usize, PerType)> {
+) -> Result<(f64, usize, PerType, String)> {
     let s = train(gm, &TrainOptions { eval_samples: 0, ..opts.clone() })?;
     let m = Model::<f64, D>::decode(&s.model_bytes).map_err(|e| anyhow!("{e}"))?;
     let mut out = Vec::new();
@@ -54,9 +57,15 @@ fn measure_all<const D: usize, const K: usize>(
             let ms = m.convert::<S>().map_err(|e| anyhow!("{e}"))?;
             relative_fisher(&ms, gm, opts.t_min, opts.t_max(), samples, 0xF15E)?
         });
-        out.push((kind, f));
+        out.push((kind.name().to_string(), f));
     }
-    Ok((s.seconds, s.params, out))
+    // The q8 network, calibrated as `tinyscore quantize --mixture` does (exact draws over the
+    // training range), inputs and outputs in f32.
+    let draws = calibrate::draws(&m, DrawSource::Mixture(gm), opts.t_min, opts.t_max(), DEFAULT_DRAWS, 0)?;
+    let (q8, layers) = calibrate::quantize(&m, &draws)?;
+    let f = relative_fisher_with(|t, x: &[f32; D]| q8.score(t, x), gm, opts.t_min, opts.t_max(), samples, 0xF15E)?;
+    out.push(("q8".to_string(), f));
+    Ok((s.seconds, s.params, out, calibrate::format_report(&layers)))
 }
 
 /// Build the section.
@@ -68,8 +77,8 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
     for (name, spec) in [("default (1-D, 3 components)", default_spec()), ("quad (2-D, 4 components)", quad_2d_spec())]
     {
         let any = spec.validate(name)?;
-        let (seconds, params, per_type) = with_mixture!(&any, gm => measure_all(gm, &topts, samples))?;
-        rows.push(Row { mixture: name.to_string(), seconds, params, per_type });
+        let (seconds, params, per_type, q8_layers) = with_mixture!(&any, gm => measure_all(gm, &topts, samples))?;
+        rows.push(Row { mixture: name.to_string(), seconds, params, per_type, q8_layers });
     }
     let mut table = Vec::new();
     let mut plots = Vec::new();
@@ -78,7 +87,7 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
         for (kind, f) in &row.per_type {
             table.push(vec![
                 row.mixture.clone(),
-                kind.name().to_string(),
+                kind.clone(),
                 format!("{:.3e}", f.r),
                 format!("{:.1e}", f.r_std_error),
                 format!("{:.3e}", f.bins.iter().map(|b| b.error / b.norm).fold(0.0, f64::max)),
@@ -113,11 +122,20 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
     let mut body = String::from(
         "s_theta (tanh MLP, width 32, 2 hidden layers) trained in f32 with the defaults of `tinyscore train` \
          (lambda = 1, t in [0, 1]); R = E_t E_x |s_theta - s|^2 / E_t E_x |s|^2 on fresh draws, the model evaluated \
-         in each scalar type (fixed types: quantised from f32). Goal: R <= 0.02 (f32), R(i16f16) <= 1.1 R + 0.002.\n\n",
+         in each scalar type (fixed types: quantised from f32; q8: the int8-weight network, calibrated on 4,096 \
+         exact draws over the training range). Goals: R <= 0.02 (f32), R(i16f16) <= 1.1 R + 0.002, \
+         R(q8) <= 2 R(f32) + 0.002.\n\n",
     );
     body.push_str(&md_table(
         &["mixture", "scalar", "R", "+-", "max R per bin", "saturated", "train s", "params"],
         &table,
     ));
+    for row in &rows {
+        body.push_str(&format!(
+            "\nq8 network of {}, layer by layer against f64 on the calibration draws (as `tinyscore quantize` \
+             prints it: input u, tanh outputs, output o):\n\n```\n{}```\n",
+            row.mixture, row.q8_layers
+        ));
+    }
     Ok(Section { title: "Learned score".into(), body, plots })
 }
