@@ -18,7 +18,7 @@ use rand::SeedableRng;
 use rand_core::RngCore;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tinyscore::learned::model::Trace;
-use tinyscore::learned::quant::{Calibration, QuantReport};
+use tinyscore::learned::quant::{Calibration, Curvature, QuantReport};
 use tinyscore::mixture::{Component, GaussianMixture};
 use tinyscore::Real;
 
@@ -167,10 +167,12 @@ pub fn layer_ranges<const D: usize>(model: &Model<f64, D>, draws: &[Draw<D>]) ->
 /// No usable draw, or a parameter the q8 format cannot hold ([`QuantError`](tinyscore::learned::quant::QuantError)).
 pub fn quantize<const D: usize>(model: &Model<f64, D>, draws: &[Draw<D>]) -> Result<(QModel<D>, QuantReport<LAYERS>)> {
     let mut cal = Calibration::<D>::new();
+    let mut curv = Box::new(Curvature::<HIDDEN, LAYERS>::new());
     for (t, x) in draws {
         cal.observe(model, *t, x);
+        curv.observe(model, *t, x);
     }
-    let q = QModel::<D>::quantize(model, &cal).map_err(|e| anyhow::anyhow!("quantisation: {e}"))?;
+    let q = QModel::<D>::quantize_gptq(model, &cal, &curv).map_err(|e| anyhow::anyhow!("quantisation: {e}"))?;
     let mut rep = QuantReport::new(&q);
     for (t, x) in draws {
         rep.observe(&q, model, *t, x);
