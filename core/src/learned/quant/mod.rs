@@ -309,6 +309,7 @@ impl Requant {
 /// The first layer: i16 weights on the normalised inputs, and the float time block and
 /// bias folded into a per-`t` bias ([`QuantMlp::prepare`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
 pub struct QuantFirst<const D: usize, const H: usize> {
     /// `wx[i][d]`, scale `scale[i]`, `|wx| <= 32767`.
     pub w: [[i16; D]; H],
@@ -340,13 +341,12 @@ pub struct QuantFirst<const D: usize, const H: usize> {
 ///   share each input load: 2 to 3 instructions). The offsets cancel exactly:
 ///   `sum (w + 128)(h + 32768) - 128 sum (h + 32768) - 32768 sum (w + 128) + 2^22 I
 ///   = sum w h`, the per-row constant folded with the bias (`fold`).
+///
+/// `#[repr(C)]`, the per-row constants first: the loads of a layer's constants keep small
+/// immediate offsets.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
 pub struct QuantDense<const I: usize, const O: usize> {
-    /// `w[i][j] + 128`, `|w| <= 127`.
-    w: [[u8; I]; O],
-    /// `w[i][j]` as `i16`, little-endian bytes (the DSP kernel's copy of `w`).
-    #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
-    w16: [[[u8; 2]; I]; O],
     /// `b[i]` in units of `scale[i] 2^-15`, `|b| <= 2^30`.
     bias: [i32; O],
     /// `b[i] - 32768 sum_j (w_ij + 128) + 2^22 I` (wrapping).
@@ -356,6 +356,12 @@ pub struct QuantDense<const I: usize, const O: usize> {
     /// Accumulator (unit `scale[i] 2^-15`) to the layer's output unit (Q16 for hidden
     /// layers, `Q(output_frac)` for the output).
     pub rq: [Requant; O],
+    /// `w[i][j] + 128`, `|w| <= 127`.
+    w: [[u8; I]; O],
+    /// `w[i][j]` as `i16`, little-endian bytes, laid out as [`w16_pos`] says (the DSP
+    /// kernel's copy of `w`).
+    #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
+    w16: [[[u8; 2]; I]; O],
 }
 
 /// A layer input as the multiply-adds read it: `h` as `i16` little-endian bytes on cores with
@@ -480,7 +486,7 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
         }
         let rest = rows.remainder().iter().zip(biases.remainder().iter().zip(rqs.remainder().iter()));
         for (o, (w, (&b, q))) in outs.into_remainder().iter_mut().zip(rest) {
-            *o = q.apply(b.wrapping_add(dot_i16_tail(w.as_flattened(), h.as_flattened())));
+            *o = q.apply(b.wrapping_add(dot_i16(w.as_flattened(), h.as_flattened())));
         }
     }
 
@@ -618,39 +624,49 @@ fn words(b: &[u8; 16]) -> [i32; 4] {
 }
 
 /// Byte offset of `w[i][j]` in the DSP kernel's copy of an `I x O` layer's weights: rows
-/// four at a time, each block of four rows holding, for every 8 inputs, the four rows' 8
-/// weights (16 bytes each) in turn, then each row's last `I mod 8` weights; the last
-/// `O mod 4` rows row by row. One pointer walks a block in the order [`dot4_i16`] reads it.
+/// four at a time, each block of four rows holding, for every two inputs, the four rows'
+/// pairs of weights (one 32-bit word each) in turn, then each row's last weight if `I` is
+/// odd; the last `O mod 4` rows row by row. One pointer walks a block in the order
+/// [`dot4_i16`] reads it.
 #[allow(dead_code)] // the DSP kernel's layout; tested everywhere
 const fn w16_pos<const I: usize, const O: usize>(i: usize, j: usize) -> usize {
     if i >= O - O % 4 {
         return 2 * I * i + 2 * j;
     }
-    let (b, k, n8) = (i / 4, i % 4, I / 8 * 8);
-    8 * I * b + if j < n8 { 64 * (j / 8) + 16 * k + 2 * (j % 8) } else { 8 * n8 + 2 * (I - n8) * k + 2 * (j - n8) }
+    let (b, k, n2) = (i / 4, i % 4, I / 2 * 2);
+    8 * I * b + if j < n2 { 16 * (j / 2) + 4 * k + 2 * (j % 2) } else { 8 * n2 + 2 * k }
 }
 
 /// `sum_j w_kj h_j` modulo 2^32 for four rows `k` of `i16` weights (a block of
 /// [`w16_pos`], `8 I` bytes) and inputs (`2 I` little-endian bytes): one 32-bit load brings two
-/// of either (`SMLABB`, `SMLATT`), each 8 inputs loaded once for the four rows.
+/// of either (`SMLABB`, `SMLATT`), each pair of inputs loaded once for the four rows.
 #[inline(always)]
 #[allow(dead_code)] // the kernel of the cores with the DSP extension; tested everywhere
 fn dot4_i16(block: &[u8], h: &[u8]) -> [i32; 4] {
-    let (hq, ht) = h.as_chunks::<16>();
-    let Some((quads, tails)) = block.split_at_checked(64 * hq.len()) else { return [0; 4] };
+    let (hw, ht) = h.as_chunks::<4>();
+    let Some((pairs, tails)) = block.split_at_checked(16 * hw.len()) else { return [0; 4] };
     let (mut a0, mut a1, mut a2, mut a3) = (0i32, 0i32, 0i32, 0i32);
-    for (c, h8) in quads.as_chunks::<64>().0.iter().zip(hq.iter()) {
-        let [h0, h1, h2, h3] = words(h8);
-        let row = |a: i32, x: &[u8; 16]| {
-            let [w0, w1, w2, w3] = words(x);
-            mac2(mac2(mac2(mac2(a, w0, h0), w1, h1), w2, h2), w3, h3)
-        };
-        let ([x0, x1, x2, x3], _) = c.as_chunks::<16>() else { continue };
-        (a0, a1, a2, a3) = (row(a0, x0), row(a1, x1), row(a2, x2), row(a3, x3));
+    for (c, h2) in pairs.as_chunks::<16>().0.iter().zip(hw.iter()) {
+        let hv = u32::from_le_bytes(*h2) as i32;
+        let [w0, w1, w2, w3] = words(c);
+        (a0, a1, a2, a3) = (mac2(a0, w0, hv), mac2(a1, w1, hv), mac2(a2, w2, hv), mac2(a3, w3, hv));
     }
     let t = ht.len();
     let tail = |k: usize| tails.get(k * t..(k + 1) * t).map_or(0, |w| dot_i16_tail(w, ht));
     [a0.wrapping_add(tail(0)), a1.wrapping_add(tail(1)), a2.wrapping_add(tail(2)), a3.wrapping_add(tail(3))]
+}
+
+/// `sum_j w_j h_j` modulo 2^32 of one row of `i16` weights and the inputs (little-endian
+/// bytes), two products per 32-bit load of each.
+#[inline(always)]
+#[allow(dead_code)] // the DSP kernel's last rows; tested everywhere
+fn dot_i16(w: &[u8], h: &[u8]) -> i32 {
+    let ((ww, wt), (hw, ht)) = (w.as_chunks::<4>(), h.as_chunks::<4>());
+    let a = ww
+        .iter()
+        .zip(hw.iter())
+        .fold(0i32, |a, (x, y)| mac2(a, u32::from_le_bytes(*x) as i32, u32::from_le_bytes(*y) as i32));
+    a.wrapping_add(dot_i16_tail(wt, ht))
 }
 
 /// `sum_j w_j h_j` modulo 2^32 of `i16` weights and inputs given as little-endian bytes.
@@ -694,7 +710,11 @@ fn offset(h: i16) -> u16 {
 /// assert!((s[0] - f[0]).abs() as f64 <= q.error_bound().score + 1e-5);
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
+///
+/// `#[repr(C)]`: the first layer's constants near the start, within the immediate offsets
+/// of the loads.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
 pub struct QuantMlp<const D: usize, const H: usize, const L: usize> {
     /// Input normalisation and output scaling (as the float model's).
     pub precond: Preconditioning<D>,

@@ -321,6 +321,7 @@ fn every_kernel_equals_the_plain_sum() {
             let exact = (0..I).map(|j| w[k][j] as i64 * h[j] as i64).sum::<i64>() as i32;
             assert_eq!(got[k], exact, "dsp row {k}, I = {I}");
             assert_eq!(dot_i16_tail(w16[k].as_flattened(), h16.as_flattened()), exact);
+            assert_eq!(dot_i16(w16[k].as_flattened(), h16.as_flattened()), exact);
             let off = (0..I).map(|j| wo[k][j] as u64 * ho[j] as u64).sum::<u64>() as u32;
             assert_eq!(got4[k], off, "offset row {k}, I = {I}");
             assert_eq!(dot_u8_u16(&wo[k], &ho) as u32, off);
