@@ -463,14 +463,14 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
     /// `out_i = rq_i(b_i + sum_j w_ij h_j)` with the inputs as [`act`] holds them.
     #[cfg(test)]
     fn forward_biased(&self, h: &[Act; I], out: &mut [i32; O]) {
-        self.forward_summed(h, act_sum(h), out);
+        self.forward_summed(h, act_sum(h), out, |z| z);
     }
 
-    /// [`Self::forward_biased`] with the sum of the inputs ([`act_sum`], kept while they
-    /// were written) given; the DSP kernel needs none.
+    /// `out_i = g(rq_i(b_i + sum_j w_ij h_j))` with the sum of the inputs ([`act_sum`],
+    /// kept while they were written) given; the DSP kernel needs none.
     #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
     #[inline(always)]
-    fn forward_summed(&self, h: &[Act; I], _sum: i32, out: &mut [i32; O]) {
+    fn forward_summed<T>(&self, h: &[Act; I], _sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
         let mut rows = self.w16.chunks_exact(4);
         let mut outs = out.chunks_exact_mut(4);
         let mut biases = self.bias.chunks_exact(4);
@@ -478,38 +478,38 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
         for (((w4, o4), b4), q4) in (&mut rows).zip(&mut outs).zip(&mut biases).zip(&mut rqs) {
             if let ([o0, o1, o2, o3], [b0, b1, b2, b3], [q0, q1, q2, q3]) = (o4, b4, q4) {
                 let [a0, a1, a2, a3] = dot4_i16(w4.as_flattened().as_flattened(), h.as_flattened());
-                *o0 = q0.apply(b0.wrapping_add(a0));
-                *o1 = q1.apply(b1.wrapping_add(a1));
-                *o2 = q2.apply(b2.wrapping_add(a2));
-                *o3 = q3.apply(b3.wrapping_add(a3));
+                *o0 = g(q0.apply(b0.wrapping_add(a0)));
+                *o1 = g(q1.apply(b1.wrapping_add(a1)));
+                *o2 = g(q2.apply(b2.wrapping_add(a2)));
+                *o3 = g(q3.apply(b3.wrapping_add(a3)));
             }
         }
         let rest = rows.remainder().iter().zip(biases.remainder().iter().zip(rqs.remainder().iter()));
         for (o, (w, (&b, q))) in outs.into_remainder().iter_mut().zip(rest) {
-            *o = q.apply(b.wrapping_add(dot_i16(w.as_flattened(), h.as_flattened())));
+            *o = g(q.apply(b.wrapping_add(dot_i16(w.as_flattened(), h.as_flattened()))));
         }
     }
 
-    /// [`Self::forward_biased`] with the sum of the inputs ([`act_sum`]) given: the
-    /// Cortex-M0's kernel, one row at a time.
+    /// `out_i = g(rq_i(b_i + sum_j w_ij h_j))` with the sum of the inputs ([`act_sum`])
+    /// given: the Cortex-M0's kernel, one row at a time.
     #[cfg(all(target_arch = "arm", not(target_has_atomic = "32")))]
     #[inline(always)]
-    fn forward_summed(&self, hb: &[Act; I], sum: i32, out: &mut [i32; O]) {
+    fn forward_summed<T>(&self, hb: &[Act; I], sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
         let sub = sum.wrapping_mul(128);
         for ((o, w), (&f, rq)) in out.iter_mut().zip(self.w.iter()).zip(self.fold.iter().zip(self.rq.iter())) {
-            *o = rq.apply(f.wrapping_sub(sub).wrapping_add(dot_u8_u16(w, hb)));
+            *o = g(rq.apply(f.wrapping_sub(sub).wrapping_add(dot_u8_u16(w, hb))));
         }
     }
 
-    /// [`Self::forward_biased`] with the sum of the inputs ([`act_sum`]) given: four rows
-    /// at a time.
+    /// `out_i = g(rq_i(b_i + sum_j w_ij h_j))` with the sum of the inputs ([`act_sum`])
+    /// given: four rows at a time.
     #[cfg(not(any(
         target_feature = "dsp",
         all(target_arch = "arm", target_abi = "eabihf"),
         all(target_arch = "arm", not(target_has_atomic = "32"))
     )))]
     #[inline(always)]
-    fn forward_summed(&self, hb: &[Act; I], sum: i32, out: &mut [i32; O]) {
+    fn forward_summed<T>(&self, hb: &[Act; I], sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
         let sub = sum.wrapping_mul(128);
         let mut rows = self.w.chunks_exact(4);
         let mut outs = out.chunks_exact_mut(4);
@@ -518,15 +518,15 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
         for (((w4, o4), f4), q4) in (&mut rows).zip(&mut outs).zip(&mut folds).zip(&mut rqs) {
             if let ([w0, w1, w2, w3], [o0, o1, o2, o3], [f0, f1, f2, f3], [q0, q1, q2, q3]) = (w4, o4, f4, q4) {
                 let [a0, a1, a2, a3] = dot4_u8_u16([w0, w1, w2, w3], hb);
-                *o0 = q0.apply(f0.wrapping_sub(sub).wrapping_add(a0 as i32));
-                *o1 = q1.apply(f1.wrapping_sub(sub).wrapping_add(a1 as i32));
-                *o2 = q2.apply(f2.wrapping_sub(sub).wrapping_add(a2 as i32));
-                *o3 = q3.apply(f3.wrapping_sub(sub).wrapping_add(a3 as i32));
+                *o0 = g(q0.apply(f0.wrapping_sub(sub).wrapping_add(a0 as i32)));
+                *o1 = g(q1.apply(f1.wrapping_sub(sub).wrapping_add(a1 as i32)));
+                *o2 = g(q2.apply(f2.wrapping_sub(sub).wrapping_add(a2 as i32)));
+                *o3 = g(q3.apply(f3.wrapping_sub(sub).wrapping_add(a3 as i32)));
             }
         }
         let rest = rows.remainder().iter().zip(folds.remainder().iter().zip(rqs.remainder().iter()));
         for (o, (w, (&f, q))) in outs.into_remainder().iter_mut().zip(rest) {
-            *o = q.apply(f.wrapping_sub(sub).wrapping_add(dot_u8_u16(w, hb)));
+            *o = g(q.apply(f.wrapping_sub(sub).wrapping_add(dot_u8_u16(w, hb))));
         }
     }
 }
@@ -1068,18 +1068,18 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
             *h = act(tanh_q15(rq.apply(a)));
             sum = sum.wrapping_add(act_term(*h));
         }
-        let mut z = [0i32; H];
         let mut prev = &*h0;
         for (layer, next) in self.hidden.iter().zip(hs.iter_mut()) {
-            layer.forward_summed(prev, sum, &mut z);
-            sum = 0;
-            for (o, &zi) in next.iter_mut().zip(z.iter()) {
-                *o = act(tanh_q15(zi));
-                sum = sum.wrapping_add(act_term(*o));
-            }
+            let mut next_sum = 0i32;
+            layer.forward_summed(prev, sum, next, |z| {
+                let a = act(tanh_q15(z));
+                next_sum = next_sum.wrapping_add(act_term(a));
+                a
+            });
+            sum = next_sum;
             prev = next;
         }
-        self.output.forward_summed(prev, sum, out);
+        self.output.forward_summed(prev, sum, out, |o| o);
         sat
     }
 
