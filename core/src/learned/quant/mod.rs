@@ -1085,8 +1085,8 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
 
     /// The integer forward pass at `x` (in the working type), keeping every activation.
     pub fn forward_traced<W: QuantWork>(&self, tc: &QuantTime<W, D, H>, x: &[W; D], tr: &mut QuantTrace<D, H, L>) {
-        let mut h0 = [act(0); H];
-        let mut hs = [[act(0); H]; L];
+        let mut h0 = [Act::default(); H];
+        let mut hs = [[Act::default(); H]; L];
         tr.saturated = self.forward_offset(tc, x, &mut tr.u, &mut h0, &mut hs, &mut tr.out);
         for (d, &v) in tr.h0.iter_mut().zip(h0.iter()) {
             *d = act_value(v);
@@ -1117,7 +1117,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
     {
         let xw = x.map(|v| v.to_work());
         let mut tr = QuantTrace::new();
-        let (mut h0, mut hs) = ([act(0); H], [[act(0); H]; L]);
+        let (mut h0, mut hs) = ([Act::default(); H], [[Act::default(); H]; L]);
         tr.saturated = self.forward_offset(tc, &xw, &mut tr.u, &mut h0, &mut hs, &mut tr.out);
         let sw = self.score_work(tc, &xw, &tr);
         let mut status = Status::from_saturated(tr.saturated);
