@@ -331,14 +331,15 @@ pub struct QuantFirst<const D: usize, const H: usize> {
 /// `b + sum w h` bit for bit (integer sums modulo 2^32 whose result fits `i32`):
 ///
 /// * Cores with the DSP extension (`target_feature = "dsp"`, or an ARM `eabihf` target:
-///   Cortex-M4F/M7F): the weights are also kept widened to `i16` (2 more bytes per weight,
+///   Cortex-M4F/M7F, for the compilers that do not show `dsp` to `cfg`): the weights are also kept widened to `i16` (2 more bytes per weight,
 ///   filled whenever the weights are set or read), the inputs as `i16` (little-endian bytes),
 ///   so that one 32-bit load brings two of either and `SMLABB`/`SMLATT` do one multiply-add
 ///   each; four output rows at a time share each input load.
 /// * Elsewhere the inputs are offset by 32768 (`h + 32768` in `u16`): unsigned loads have an
 ///   immediate-offset form on every Thumb core (the signed ones do not on the Cortex-M0), so
-///   a multiply-add is 4 instructions there (on the other cores, four output rows at a time
-///   share each input load: 2 to 3 instructions). The offsets cancel exactly:
+///   a multiply-add is 4 instructions there, one output row at a time; the other cores
+///   (Cortex-M3, RISC-V) take four output rows at a time, which share each input load. The
+///   offsets cancel exactly:
 ///   `sum (w + 128)(h + 32768) - 128 sum (h + 32768) - 32768 sum (w + 128) + 2^22 I
 ///   = sum w h`, the per-row constant folded with the bias (`fold`).
 ///
@@ -686,7 +687,8 @@ fn offset(h: i16) -> u16 {
 }
 
 /// The quantised score network (see the module documentation): `D` inputs, `L + 1` hidden
-/// layers of width `H`, as [`ScoreMlp`].
+/// layers of width `H`, as [`ScoreMlp`]. `#[repr(C)]`: the first layer's constants near the
+/// start, within the immediate offsets of the loads.
 ///
 /// # Examples
 /// Quantise a (fresh) model with calibration draws and score with it:
@@ -710,9 +712,6 @@ fn offset(h: i16) -> u16 {
 /// assert!((s[0] - f[0]).abs() as f64 <= q.error_bound().score + 1e-5);
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
-///
-/// `#[repr(C)]`: the first layer's constants near the start, within the immediate offsets
-/// of the loads.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C)]
 pub struct QuantMlp<const D: usize, const H: usize, const L: usize> {
