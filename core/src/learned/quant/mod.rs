@@ -335,13 +335,13 @@ pub struct QuantFirst<const D: usize, const H: usize> {
 ///   filled whenever the weights are set or read), the inputs as `i16` (little-endian bytes),
 ///   so that one 32-bit load brings two of either and `SMLABB`/`SMLATT` do one multiply-add
 ///   each; four output rows at a time share each input load.
-/// * Elsewhere the inputs are offset by 32768 (`h + 32768` in `u16`): unsigned loads have an
-///   immediate-offset form on every Thumb core (the signed ones do not on the Cortex-M0), so
-///   a multiply-add is 4 instructions there, one output row at a time; the other cores
-///   (Cortex-M3, RISC-V) take four output rows at a time, which share each input load. The
-///   offsets cancel exactly:
+/// * On the Cortex-M0 the inputs are offset by 32768 (`h + 32768` in `u16`): unsigned loads
+///   have an immediate-offset form there (the signed ones do not), so a multiply-add is 4
+///   instructions, one output row at a time. The offsets cancel exactly:
 ///   `sum (w + 128)(h + 32768) - 128 sum (h + 32768) - 32768 sum (w + 128) + 2^22 I
 ///   = sum w h`, the per-row constant folded with the bias (`fold`).
+/// * Elsewhere (Cortex-M3, RISC-V, hosts) the inputs are plain `h` in `i16`, four output rows
+///   at a time sharing each input load: `sum (w + 128) h - 128 sum h = sum w h`.
 ///
 /// `#[repr(C)]`, the per-row constants first: the loads of a layer's constants keep small
 /// immediate offsets.
@@ -369,9 +369,18 @@ pub struct QuantDense<const I: usize, const O: usize> {
 /// the DSP extension, `h + 32768` elsewhere (see [`QuantDense`]).
 #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
 type Act = [u8; 2];
-/// A layer input as the multiply-adds read it (see [`QuantDense`]).
-#[cfg(not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))))]
+/// A layer input as the multiply-adds read it (see [`QuantDense`]): `h + 32768`.
+#[cfg(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+))]
 type Act = u16;
+/// A layer input as the multiply-adds read it (see [`QuantDense`]): `h`.
+#[cfg(not(any(
+    any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+)))]
+type Act = i16;
 
 /// `h` as a layer input ([`Act`]).
 #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
@@ -381,10 +390,23 @@ fn act(h: i16) -> Act {
 }
 
 /// `h` as a layer input ([`Act`]).
-#[cfg(not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))))]
+#[cfg(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+))]
 #[inline(always)]
 fn act(h: i16) -> Act {
     offset(h)
+}
+
+/// `h` as a layer input ([`Act`]).
+#[cfg(not(any(
+    any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+)))]
+#[inline(always)]
+fn act(h: i16) -> Act {
+    h
 }
 
 /// The activation held in a layer input ([`act`] undone).
@@ -395,10 +417,23 @@ fn act_value(a: Act) -> i16 {
 }
 
 /// The activation held in a layer input ([`act`] undone).
-#[cfg(not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))))]
+#[cfg(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+))]
 #[inline(always)]
 fn act_value(a: Act) -> i16 {
     (a ^ 0x8000) as i16
+}
+
+/// The activation held in a layer input ([`act`] undone).
+#[cfg(not(any(
+    any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+)))]
+#[inline(always)]
+fn act_value(a: Act) -> i16 {
+    a
 }
 
 impl<const I: usize, const O: usize> QuantDense<I, O> {
@@ -498,12 +533,13 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
     fn forward_summed<T>(&self, hb: &[Act; I], sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
         let sub = sum.wrapping_mul(128);
         for ((o, w), (&f, rq)) in out.iter_mut().zip(self.w.iter()).zip(self.fold.iter().zip(self.rq.iter())) {
-            *o = g(rq.apply(f.wrapping_sub(sub).wrapping_add(dot_u8_u16(w, hb))));
+            *o = g(rq.apply(f.wrapping_sub(sub).wrapping_add(dot_u8(w, hb))));
         }
     }
 
     /// `out_i = g(rq_i(b_i + sum_j w_ij h_j))` with the sum of the inputs ([`act_sum`])
-    /// given: four rows at a time.
+    /// given: four rows at a time. The inputs are plain `h` here (signed loads have immediate
+    /// offsets on these cores): `sum (w + 128) h - 128 sum h = sum w h`, the bias as it is.
     #[cfg(not(any(
         target_feature = "dsp",
         all(target_arch = "arm", target_abi = "eabihf"),
@@ -514,20 +550,20 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
         let sub = sum.wrapping_mul(128);
         let mut rows = self.w.chunks_exact(4);
         let mut outs = out.chunks_exact_mut(4);
-        let mut folds = self.fold.chunks_exact(4);
+        let mut biases = self.bias.chunks_exact(4);
         let mut rqs = self.rq.chunks_exact(4);
-        for (((w4, o4), f4), q4) in (&mut rows).zip(&mut outs).zip(&mut folds).zip(&mut rqs) {
+        for (((w4, o4), f4), q4) in (&mut rows).zip(&mut outs).zip(&mut biases).zip(&mut rqs) {
             if let ([w0, w1, w2, w3], [o0, o1, o2, o3], [f0, f1, f2, f3], [q0, q1, q2, q3]) = (w4, o4, f4, q4) {
-                let [a0, a1, a2, a3] = dot4_u8_u16([w0, w1, w2, w3], hb);
+                let [a0, a1, a2, a3] = dot4_u8([w0, w1, w2, w3], hb);
                 *o0 = g(q0.apply(f0.wrapping_sub(sub).wrapping_add(a0 as i32)));
                 *o1 = g(q1.apply(f1.wrapping_sub(sub).wrapping_add(a1 as i32)));
                 *o2 = g(q2.apply(f2.wrapping_sub(sub).wrapping_add(a2 as i32)));
                 *o3 = g(q3.apply(f3.wrapping_sub(sub).wrapping_add(a3 as i32)));
             }
         }
-        let rest = rows.remainder().iter().zip(folds.remainder().iter().zip(rqs.remainder().iter()));
+        let rest = rows.remainder().iter().zip(biases.remainder().iter().zip(rqs.remainder().iter()));
         for (o, (w, (&f, q))) in outs.into_remainder().iter_mut().zip(rest) {
-            *o = g(q.apply(f.wrapping_sub(sub).wrapping_add(dot_u8_u16(w, hb))));
+            *o = g(q.apply(f.wrapping_sub(sub).wrapping_add(dot_u8(w, hb))));
         }
     }
 }
@@ -553,37 +589,59 @@ fn act_term(v: Act) -> i32 {
     v as i32
 }
 
-/// `sum_j w_j h_j` modulo 2^32, unsigned loads (immediate offsets), unrolled by 8.
+/// A layer input widened for the offset-weight kernels: `u16` zero-extended (offset inputs),
+/// `i16` sign-extended (plain inputs), both modulo 2^32.
+trait Widen: Copy {
+    /// The input as a 32-bit word.
+    fn widen(self) -> u32;
+}
+
+impl Widen for u16 {
+    #[inline(always)]
+    fn widen(self) -> u32 {
+        self as u32
+    }
+}
+
+impl Widen for i16 {
+    #[inline(always)]
+    fn widen(self) -> u32 {
+        self as i32 as u32
+    }
+}
+
+/// `sum_j w_j h_j` modulo 2^32 of offset weights and inputs as [`Widen`] gives them,
+/// unsigned loads (immediate offsets), unrolled by 8.
 #[inline(always)]
 #[allow(dead_code)] // the Cortex-M0's kernel (and the other cores' last rows); tested everywhere
-fn dot_u8_u16(w: &[u8], h: &[u16]) -> i32 {
+fn dot_u8<A: Widen>(w: &[u8], h: &[A]) -> i32 {
     let mut a = 0u32;
     let mut wc = w.chunks_exact(8);
     let mut hc = h.chunks_exact(8);
     for (w8, h8) in (&mut wc).zip(&mut hc) {
         if let ([w0, w1, w2, w3, w4, w5, w6, w7], [h0, h1, h2, h3, h4, h5, h6, h7]) = (w8, h8) {
             a = a
-                .wrapping_add((*w0 as u32).wrapping_mul(*h0 as u32))
-                .wrapping_add((*w1 as u32).wrapping_mul(*h1 as u32))
-                .wrapping_add((*w2 as u32).wrapping_mul(*h2 as u32))
-                .wrapping_add((*w3 as u32).wrapping_mul(*h3 as u32))
-                .wrapping_add((*w4 as u32).wrapping_mul(*h4 as u32))
-                .wrapping_add((*w5 as u32).wrapping_mul(*h5 as u32))
-                .wrapping_add((*w6 as u32).wrapping_mul(*h6 as u32))
-                .wrapping_add((*w7 as u32).wrapping_mul(*h7 as u32));
+                .wrapping_add((*w0 as u32).wrapping_mul(h0.widen()))
+                .wrapping_add((*w1 as u32).wrapping_mul(h1.widen()))
+                .wrapping_add((*w2 as u32).wrapping_mul(h2.widen()))
+                .wrapping_add((*w3 as u32).wrapping_mul(h3.widen()))
+                .wrapping_add((*w4 as u32).wrapping_mul(h4.widen()))
+                .wrapping_add((*w5 as u32).wrapping_mul(h5.widen()))
+                .wrapping_add((*w6 as u32).wrapping_mul(h6.widen()))
+                .wrapping_add((*w7 as u32).wrapping_mul(h7.widen()));
         }
     }
     for (&w0, &h0) in wc.remainder().iter().zip(hc.remainder().iter()) {
-        a = a.wrapping_add((w0 as u32).wrapping_mul(h0 as u32));
+        a = a.wrapping_add((w0 as u32).wrapping_mul(h0.widen()));
     }
     a as i32
 }
 
 /// `sum_j w_kj h_j` modulo 2^32 for four rows `k` sharing each load of `h` (offset weights
-/// and inputs, as [`dot_u8_u16`]), unrolled by 4.
+/// and inputs, as [`dot_u8`]), unrolled by 4.
 #[inline(always)]
 #[allow(dead_code)] // the kernel of the cores without DSP extension but Cortex-M0; tested everywhere
-fn dot4_u8_u16<const I: usize>(w: [&[u8; I]; 4], h: &[u16; I]) -> [u32; 4] {
+fn dot4_u8<const I: usize, A: Widen>(w: [&[u8; I]; 4], h: &[A; I]) -> [u32; 4] {
     let [r0, r1, r2, r3] = w;
     let (hc, ht) = h.as_chunks::<4>();
     let ((c0, t0), (c1, t1), (c2, t2), (c3, t3)) =
@@ -591,7 +649,7 @@ fn dot4_u8_u16<const I: usize>(w: [&[u8; I]; 4], h: &[u16; I]) -> [u32; 4] {
     let (mut a0, mut a1, mut a2, mut a3) = (0u32, 0u32, 0u32, 0u32);
     for ((h4, (x0, x1)), (x2, x3)) in hc.iter().zip(c0.iter().zip(c1.iter())).zip(c2.iter().zip(c3.iter())) {
         let [h0, h1, h2, h3] = *h4;
-        let (h0, h1, h2, h3) = (h0 as u32, h1 as u32, h2 as u32, h3 as u32);
+        let (h0, h1, h2, h3) = (h0.widen(), h1.widen(), h2.widen(), h3.widen());
         let row = |a: u32, x: &[u8; 4]| {
             let [w0, w1, w2, w3] = *x;
             a.wrapping_add((w0 as u32).wrapping_mul(h0))
@@ -602,7 +660,7 @@ fn dot4_u8_u16<const I: usize>(w: [&[u8; I]; 4], h: &[u16; I]) -> [u32; 4] {
         (a0, a1, a2, a3) = (row(a0, x0), row(a1, x1), row(a2, x2), row(a3, x3));
     }
     let tail =
-        |t: &[u8]| t.iter().zip(ht.iter()).fold(0u32, |a, (&x, &y)| a.wrapping_add((x as u32).wrapping_mul(y as u32)));
+        |t: &[u8]| t.iter().zip(ht.iter()).fold(0u32, |a, (&x, &y)| a.wrapping_add((x as u32).wrapping_mul(y.widen())));
     [a0.wrapping_add(tail(t0)), a1.wrapping_add(tail(t1)), a2.wrapping_add(tail(t2)), a3.wrapping_add(tail(t3))]
 }
 

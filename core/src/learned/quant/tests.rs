@@ -316,7 +316,8 @@ fn every_kernel_equals_the_plain_sum() {
         // The offset kernels: sum (w + 128)(h + 32768) modulo 2^32.
         let wo = w.map(|r| r.map(|v| (v as u8) ^ 0x80));
         let ho = h.map(offset);
-        let got4 = dot4_u8_u16([&wo[0], &wo[1], &wo[2], &wo[3]], &ho);
+        let got4 = dot4_u8([&wo[0], &wo[1], &wo[2], &wo[3]], &ho);
+        let got4s = dot4_u8([&wo[0], &wo[1], &wo[2], &wo[3]], &h);
         for k in 0..4 {
             let exact = (0..I).map(|j| w[k][j] as i64 * h[j] as i64).sum::<i64>() as i32;
             assert_eq!(got[k], exact, "dsp row {k}, I = {I}");
@@ -324,7 +325,11 @@ fn every_kernel_equals_the_plain_sum() {
             assert_eq!(dot_i16(w16[k].as_flattened(), h16.as_flattened()), exact);
             let off = (0..I).map(|j| wo[k][j] as u64 * ho[j] as u64).sum::<u64>() as u32;
             assert_eq!(got4[k], off, "offset row {k}, I = {I}");
-            assert_eq!(dot_u8_u16(&wo[k], &ho) as u32, off);
+            assert_eq!(dot_u8(&wo[k], &ho) as u32, off);
+            // Offset weights, plain inputs: sum (w + 128) h modulo 2^32.
+            let plain = (0..I).map(|j| wo[k][j] as i64 * h[j] as i64).sum::<i64>() as u32;
+            assert_eq!(got4s[k], plain, "plain-input row {k}, I = {I}");
+            assert_eq!(dot_u8(&wo[k], &h) as u32, plain);
         }
     }
     let mut rng = crate::DefaultRng::seed_from_u64(41);
