@@ -122,24 +122,32 @@ fn get_requant(r: &mut Reader<'_>, rq: &mut [Requant], at: At) -> Result<(), Mod
     Ok(())
 }
 
-fn get_dense<const I: usize, const O: usize>(
-    r: &mut Reader<'_>,
-    d: &mut QuantDense<I, O>,
-    at: At,
-) -> Result<(), ModelFileError> {
-    for (i, v) in d.w.as_flattened_mut().iter_mut().enumerate() {
+/// A layer's offset weights and biases (one copy for every layer shape: the decoder is
+/// code on the device).
+#[inline(never)]
+fn get_weights(r: &mut Reader<'_>, w: &mut [u8], bias: &mut [i32], at: At) -> Result<(), ModelFileError> {
+    for (i, v) in w.iter_mut().enumerate() {
         let [b] = r.take::<1>()?;
         *v = b ^ 0x80; // i8 to the offset weight
         if *v == 0 {
             return Err(at.err("w", i));
         }
     }
-    for (i, v) in d.bias.iter_mut().enumerate() {
+    for (i, v) in bias.iter_mut().enumerate() {
         *v = i32::from_le_bytes(r.take()?);
         if v.unsigned_abs() > MAX_BIAS as u32 {
             return Err(at.err("bias", i));
         }
     }
+    Ok(())
+}
+
+fn get_dense<const I: usize, const O: usize>(
+    r: &mut Reader<'_>,
+    d: &mut QuantDense<I, O>,
+    at: At,
+) -> Result<(), ModelFileError> {
+    get_weights(r, d.w.as_flattened_mut(), &mut d.bias, at)?;
     d.refresh();
     get_scales(r, &mut d.scale, at)?;
     get_requant(r, &mut d.rq, at)

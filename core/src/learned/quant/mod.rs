@@ -316,6 +316,7 @@ impl Requant {
 /// The first layer: i16 weights on the normalised inputs, and the float time block and
 /// bias folded into a per-`t` bias ([`QuantMlp::prepare`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
 pub struct QuantFirst<const D: usize, const H: usize> {
     /// `wx[i][d]`, scale `scale[i]`, `|wx| <= 32767`.
     pub w: [[i16; D]; H],
@@ -332,17 +333,28 @@ pub struct QuantFirst<const D: usize, const H: usize> {
 /// A hidden or output layer: i8 weights, i32 biases in the accumulator's unit.
 ///
 /// # Memory layout
-/// The weights are kept offset by 128 (`w + 128` in `u8`, read with [`Self::weight`]) and
-/// the layer's inputs offset by 32768 (`h + 32768` in `u16`): unsigned loads have an
-/// immediate-offset form on every Thumb core (the signed ones do not on the Cortex-M0), so
-/// a multiply-add is 4 instructions there. The offsets cancel exactly:
-/// `sum (w + 128)(h + 32768) - 128 sum (h + 32768) - 32768 sum (w + 128) + 2^22 I
-/// = sum w h`, the per-row constant folded with the bias (`fold`), all modulo 2^32 with a
-/// result that fits `i32`: bit for bit the plain `b + sum w h`.
+/// The weights are kept offset by 128 (`w + 128` in `u8`, read with [`Self::weight`]). How
+/// the layer's inputs are held and multiplied depends on the core; every way gives the plain
+/// `b + sum w h` bit for bit (integer sums modulo 2^32 whose result fits `i32`):
+///
+/// * Cores with the DSP extension (`target_feature = "dsp"`, or an ARM `eabihf` target:
+///   Cortex-M4F/M7F, for the compilers that do not show `dsp` to `cfg`): the weights are also kept widened to `i16` (2 more bytes per weight,
+///   filled whenever the weights are set or read), the inputs as `i16` (little-endian bytes),
+///   so that one 32-bit load brings two of either and `SMLABB`/`SMLATT` do one multiply-add
+///   each; four output rows at a time share each input load.
+/// * On the Cortex-M0 the inputs are offset by 32768 (`h + 32768` in `u16`): unsigned loads
+///   have an immediate-offset form there (the signed ones do not), so a multiply-add is 4
+///   instructions, one output row at a time. The offsets cancel exactly:
+///   `sum (w + 128)(h + 32768) - 128 sum (h + 32768) - 32768 sum (w + 128) + 2^22 I
+///   = sum w h`, the per-row constant folded with the bias (`fold`).
+/// * Elsewhere (Cortex-M3, RISC-V, hosts) the inputs are plain `h` in `i16`, four output rows
+///   at a time sharing each input load: `sum (w + 128) h - 128 sum h = sum w h`.
+///
+/// `#[repr(C)]`, the per-row constants first: the loads of a layer's constants keep small
+/// immediate offsets.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
 pub struct QuantDense<const I: usize, const O: usize> {
-    /// `w[i][j] + 128`, `|w| <= 127`.
-    w: [[u8; I]; O],
     /// `b[i]` in units of `scale[i] 2^-15`, `|b| <= 2^30`.
     bias: [i32; O],
     /// `b[i] - 32768 sum_j (w_ij + 128) + 2^22 I` (wrapping).
@@ -352,6 +364,83 @@ pub struct QuantDense<const I: usize, const O: usize> {
     /// Accumulator (unit `scale[i] 2^-15`) to the layer's output unit (Q16 for hidden
     /// layers, `Q(output_frac)` for the output).
     pub rq: [Requant; O],
+    /// `w[i][j] + 128`, `|w| <= 127`.
+    w: [[u8; I]; O],
+    /// `w[i][j]` as `i16`, little-endian bytes, laid out as [`w16_pos`] says (the DSP
+    /// kernel's copy of `w`).
+    #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
+    w16: [[[u8; 2]; I]; O],
+}
+
+/// A layer input as the multiply-adds read it: `h` as `i16` little-endian bytes on cores with
+/// the DSP extension, `h + 32768` elsewhere (see [`QuantDense`]).
+#[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
+type Act = [u8; 2];
+/// A layer input as the multiply-adds read it (see [`QuantDense`]): `h + 32768`.
+#[cfg(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+))]
+type Act = u16;
+/// A layer input as the multiply-adds read it (see [`QuantDense`]): `h`.
+#[cfg(not(any(
+    any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+)))]
+type Act = i16;
+
+/// `h` as a layer input ([`Act`]).
+#[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
+#[inline(always)]
+fn act(h: i16) -> Act {
+    h.to_le_bytes()
+}
+
+/// `h` as a layer input ([`Act`]).
+#[cfg(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+))]
+#[inline(always)]
+fn act(h: i16) -> Act {
+    offset(h)
+}
+
+/// `h` as a layer input ([`Act`]).
+#[cfg(not(any(
+    any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+)))]
+#[inline(always)]
+fn act(h: i16) -> Act {
+    h
+}
+
+/// The activation held in a layer input ([`act`] undone).
+#[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
+#[inline(always)]
+fn act_value(a: Act) -> i16 {
+    i16::from_le_bytes(a)
+}
+
+/// The activation held in a layer input ([`act`] undone).
+#[cfg(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+))]
+#[inline(always)]
+fn act_value(a: Act) -> i16 {
+    (a ^ 0x8000) as i16
+}
+
+/// The activation held in a layer input ([`act`] undone).
+#[cfg(not(any(
+    any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+)))]
+#[inline(always)]
+fn act_value(a: Act) -> i16 {
+    a
 }
 
 impl<const I: usize, const O: usize> QuantDense<I, O> {
@@ -359,6 +448,8 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
     pub const fn zeroed() -> Self {
         QuantDense {
             w: [[128; I]; O],
+            #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
+            w16: [[[0; 2]; I]; O],
             bias: [0; O],
             fold: [0; O],
             scale: [1.0; O],
@@ -392,21 +483,94 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
         self.refresh();
     }
 
-    /// Recompute the folded constants from the weights and biases.
+    /// Recompute the folded constants (and the widened weights) from the weights and biases.
     fn refresh(&mut self) {
         for ((f, &b), w) in self.fold.iter_mut().zip(self.bias.iter()).zip(self.w.iter()) {
             let sw = w.iter().fold(0i32, |a, &v| a.wrapping_add(v as i32));
             *f = b.wrapping_sub(sw.wrapping_mul(32768)).wrapping_add((I as i32).wrapping_shl(22));
         }
+        #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
+        {
+            let flat = self.w16.as_flattened_mut().as_flattened_mut();
+            for (i, row) in self.w.iter().enumerate() {
+                for (j, &v) in row.iter().enumerate() {
+                    let p = w16_pos::<I, O>(i, j);
+                    if let Some([lo, hi]) = flat.get_mut(p..p + 2) {
+                        [*lo, *hi] = ((v ^ 0x80) as i8 as i16).to_le_bytes();
+                    }
+                }
+            }
+        }
     }
 
-    /// `out_i = rq_i(b_i + sum_j w_ij h_j)` with the inputs offset (`hb = h + 32768`).
+    /// `out_i = rq_i(b_i + sum_j w_ij h_j)` with the inputs as [`act`] holds them.
+    #[cfg(test)]
+    fn forward_biased(&self, h: &[Act; I], out: &mut [i32; O]) {
+        self.forward_summed(h, act_sum(h), out, |z| z);
+    }
+
+    /// `out_i = g(rq_i(b_i + sum_j w_ij h_j))` with the sum of the inputs ([`act_sum`],
+    /// kept while they were written) given; the DSP kernel needs none.
+    #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
     #[inline(always)]
-    fn forward_biased(&self, hb: &[u16; I], out: &mut [i32; O]) {
-        let sum = hb.iter().fold(0i32, |a, &v| a.wrapping_add(v as i32));
+    fn forward_summed<T>(&self, h: &[Act; I], _sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
+        let mut rows = self.w16.chunks_exact(4);
+        let mut outs = out.chunks_exact_mut(4);
+        let mut biases = self.bias.chunks_exact(4);
+        let mut rqs = self.rq.chunks_exact(4);
+        for (((w4, o4), b4), q4) in (&mut rows).zip(&mut outs).zip(&mut biases).zip(&mut rqs) {
+            if let ([o0, o1, o2, o3], [b0, b1, b2, b3], [q0, q1, q2, q3]) = (o4, b4, q4) {
+                let [a0, a1, a2, a3] = dot4_i16(w4.as_flattened().as_flattened(), h.as_flattened());
+                *o0 = g(q0.apply(b0.wrapping_add(a0)));
+                *o1 = g(q1.apply(b1.wrapping_add(a1)));
+                *o2 = g(q2.apply(b2.wrapping_add(a2)));
+                *o3 = g(q3.apply(b3.wrapping_add(a3)));
+            }
+        }
+        let rest = rows.remainder().iter().zip(biases.remainder().iter().zip(rqs.remainder().iter()));
+        for (o, (w, (&b, q))) in outs.into_remainder().iter_mut().zip(rest) {
+            *o = g(q.apply(b.wrapping_add(dot_i16(w.as_flattened(), h.as_flattened()))));
+        }
+    }
+
+    /// `out_i = g(rq_i(b_i + sum_j w_ij h_j))` with the sum of the inputs ([`act_sum`])
+    /// given: the Cortex-M0's kernel, one row at a time.
+    #[cfg(all(target_arch = "arm", not(target_has_atomic = "32")))]
+    #[inline(always)]
+    fn forward_summed<T>(&self, hb: &[Act; I], sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
         let sub = sum.wrapping_mul(128);
         for ((o, w), (&f, rq)) in out.iter_mut().zip(self.w.iter()).zip(self.fold.iter().zip(self.rq.iter())) {
-            *o = rq.apply(f.wrapping_sub(sub).wrapping_add(dot_u8_u16(w, hb)));
+            *o = g(rq.apply(f.wrapping_sub(sub).wrapping_add(dot_u8(w, hb))));
+        }
+    }
+
+    /// `out_i = g(rq_i(b_i + sum_j w_ij h_j))` with the sum of the inputs ([`act_sum`])
+    /// given: four rows at a time. The inputs are plain `h` here (signed loads have immediate
+    /// offsets on these cores): `sum (w + 128) h - 128 sum h = sum w h`, the bias as it is.
+    #[cfg(not(any(
+        target_feature = "dsp",
+        all(target_arch = "arm", target_abi = "eabihf"),
+        all(target_arch = "arm", not(target_has_atomic = "32"))
+    )))]
+    #[inline(always)]
+    fn forward_summed<T>(&self, hb: &[Act; I], sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
+        let sub = sum.wrapping_mul(128);
+        let mut rows = self.w.chunks_exact(4);
+        let mut outs = out.chunks_exact_mut(4);
+        let mut biases = self.bias.chunks_exact(4);
+        let mut rqs = self.rq.chunks_exact(4);
+        for (((w4, o4), f4), q4) in (&mut rows).zip(&mut outs).zip(&mut biases).zip(&mut rqs) {
+            if let ([w0, w1, w2, w3], [o0, o1, o2, o3], [f0, f1, f2, f3], [q0, q1, q2, q3]) = (w4, o4, f4, q4) {
+                let [a0, a1, a2, a3] = dot4_u8([w0, w1, w2, w3], hb);
+                *o0 = g(q0.apply(f0.wrapping_sub(sub).wrapping_add(a0 as i32)));
+                *o1 = g(q1.apply(f1.wrapping_sub(sub).wrapping_add(a1 as i32)));
+                *o2 = g(q2.apply(f2.wrapping_sub(sub).wrapping_add(a2 as i32)));
+                *o3 = g(q3.apply(f3.wrapping_sub(sub).wrapping_add(a3 as i32)));
+            }
+        }
+        let rest = rows.remainder().iter().zip(biases.remainder().iter().zip(rqs.remainder().iter()));
+        for (o, (w, (&f, q))) in outs.into_remainder().iter_mut().zip(rest) {
+            *o = g(q.apply(f.wrapping_sub(sub).wrapping_add(dot_u8(w, hb))));
         }
     }
 }
@@ -448,52 +612,198 @@ impl<const I: usize, const O: usize> QuantOutput<I, O> {
         QuantOutput { w: [[0; I]; O], bias: [0; O], scale: [1.0; O], rq: [Requant { mult: 1 << 30, shift: 31 }; O] }
     }
 
-    /// `out_o = rq_o(b_o + sum_j w_oj h_j)` with the inputs offset (`hb = h + 32768`).
+    /// `out_o = rq_o(b_o + sum_j w_oj h_j)` with the inputs as the hidden layers hold them.
     #[inline(always)]
-    fn forward_offset(&self, hb: &[u16; I], out: &mut [i32; O]) {
+    fn forward(&self, h: &[Act; I], out: &mut [i32; O]) {
         for ((o, w), (&b, rq)) in out.iter_mut().zip(self.w.iter()).zip(self.bias.iter().zip(self.rq.iter())) {
             let mut a = b;
-            for (&wj, &hj) in w.iter().zip(hb.iter()) {
-                a = a.wrapping_add((wj as i32).wrapping_mul((hj ^ 0x8000) as i16 as i32));
+            for (&wj, &hj) in w.iter().zip(h.iter()) {
+                a = a.wrapping_add((wj as i32).wrapping_mul(act_value(hj) as i32));
             }
             *o = rq.apply(a);
         }
     }
 }
 
-/// `sum_j w_j h_j` modulo 2^32, unsigned loads (immediate offsets), unrolled by 8.
+/// The sum of the layer inputs as [`act`] holds them (modulo 2^32; the offset kernels'
+/// correction, see [`QuantDense`]); 0 where the inputs are not offset.
+#[cfg(test)]
+fn act_sum<const I: usize>(h: &[Act; I]) -> i32 {
+    h.iter().fold(0i32, |a, &v| a.wrapping_add(act_term(v)))
+}
+
+/// One input's term of [`act_sum`].
+#[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
 #[inline(always)]
-fn dot_u8_u16<const I: usize>(w: &[u8; I], h: &[u16; I]) -> i32 {
+fn act_term(_v: Act) -> i32 {
+    0
+}
+
+/// One input's term of [`act_sum`].
+#[cfg(not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))))]
+#[inline(always)]
+fn act_term(v: Act) -> i32 {
+    v as i32
+}
+
+/// A layer input widened for the offset-weight kernels: `u16` zero-extended (offset inputs),
+/// `i16` sign-extended (plain inputs), both modulo 2^32.
+trait Widen: Copy {
+    /// The input as a 32-bit word.
+    fn widen(self) -> u32;
+}
+
+impl Widen for u16 {
+    #[inline(always)]
+    fn widen(self) -> u32 {
+        self as u32
+    }
+}
+
+impl Widen for i16 {
+    #[inline(always)]
+    fn widen(self) -> u32 {
+        self as i32 as u32
+    }
+}
+
+/// `sum_j w_j h_j` modulo 2^32 of offset weights and inputs as [`Widen`] gives them,
+/// unsigned loads (immediate offsets), unrolled by 8.
+#[inline(always)]
+#[allow(dead_code)] // the Cortex-M0's kernel (and the other cores' last rows); tested everywhere
+fn dot_u8<A: Widen>(w: &[u8], h: &[A]) -> i32 {
     let mut a = 0u32;
     let mut wc = w.chunks_exact(8);
     let mut hc = h.chunks_exact(8);
     for (w8, h8) in (&mut wc).zip(&mut hc) {
         if let ([w0, w1, w2, w3, w4, w5, w6, w7], [h0, h1, h2, h3, h4, h5, h6, h7]) = (w8, h8) {
             a = a
-                .wrapping_add((*w0 as u32).wrapping_mul(*h0 as u32))
-                .wrapping_add((*w1 as u32).wrapping_mul(*h1 as u32))
-                .wrapping_add((*w2 as u32).wrapping_mul(*h2 as u32))
-                .wrapping_add((*w3 as u32).wrapping_mul(*h3 as u32))
-                .wrapping_add((*w4 as u32).wrapping_mul(*h4 as u32))
-                .wrapping_add((*w5 as u32).wrapping_mul(*h5 as u32))
-                .wrapping_add((*w6 as u32).wrapping_mul(*h6 as u32))
-                .wrapping_add((*w7 as u32).wrapping_mul(*h7 as u32));
+                .wrapping_add((*w0 as u32).wrapping_mul(h0.widen()))
+                .wrapping_add((*w1 as u32).wrapping_mul(h1.widen()))
+                .wrapping_add((*w2 as u32).wrapping_mul(h2.widen()))
+                .wrapping_add((*w3 as u32).wrapping_mul(h3.widen()))
+                .wrapping_add((*w4 as u32).wrapping_mul(h4.widen()))
+                .wrapping_add((*w5 as u32).wrapping_mul(h5.widen()))
+                .wrapping_add((*w6 as u32).wrapping_mul(h6.widen()))
+                .wrapping_add((*w7 as u32).wrapping_mul(h7.widen()));
         }
     }
     for (&w0, &h0) in wc.remainder().iter().zip(hc.remainder().iter()) {
-        a = a.wrapping_add((w0 as u32).wrapping_mul(h0 as u32));
+        a = a.wrapping_add((w0 as u32).wrapping_mul(h0.widen()));
     }
     a as i32
 }
 
+/// `sum_j w_kj h_j` modulo 2^32 for four rows `k` sharing each load of `h` (offset weights
+/// and inputs, as [`dot_u8`]), unrolled by 4.
+#[inline(always)]
+#[allow(dead_code)] // the kernel of the cores without DSP extension but Cortex-M0; tested everywhere
+fn dot4_u8<const I: usize, A: Widen>(w: [&[u8; I]; 4], h: &[A; I]) -> [u32; 4] {
+    let [r0, r1, r2, r3] = w;
+    let (hc, ht) = h.as_chunks::<4>();
+    let ((c0, t0), (c1, t1), (c2, t2), (c3, t3)) =
+        (r0.as_chunks::<4>(), r1.as_chunks::<4>(), r2.as_chunks::<4>(), r3.as_chunks::<4>());
+    let (mut a0, mut a1, mut a2, mut a3) = (0u32, 0u32, 0u32, 0u32);
+    for ((h4, (x0, x1)), (x2, x3)) in hc.iter().zip(c0.iter().zip(c1.iter())).zip(c2.iter().zip(c3.iter())) {
+        let [h0, h1, h2, h3] = *h4;
+        let (h0, h1, h2, h3) = (h0.widen(), h1.widen(), h2.widen(), h3.widen());
+        let row = |a: u32, x: &[u8; 4]| {
+            let [w0, w1, w2, w3] = *x;
+            a.wrapping_add((w0 as u32).wrapping_mul(h0))
+                .wrapping_add((w1 as u32).wrapping_mul(h1))
+                .wrapping_add((w2 as u32).wrapping_mul(h2))
+                .wrapping_add((w3 as u32).wrapping_mul(h3))
+        };
+        (a0, a1, a2, a3) = (row(a0, x0), row(a1, x1), row(a2, x2), row(a3, x3));
+    }
+    let tail =
+        |t: &[u8]| t.iter().zip(ht.iter()).fold(0u32, |a, (&x, &y)| a.wrapping_add((x as u32).wrapping_mul(y.widen())));
+    [a0.wrapping_add(tail(t0)), a1.wrapping_add(tail(t1)), a2.wrapping_add(tail(t2)), a3.wrapping_add(tail(t3))]
+}
+
+/// Two products of `i16` pairs packed in 32-bit words, added to `acc` (`SMLABB`, `SMLATT`).
+#[inline(always)]
+fn mac2(acc: i32, w: i32, h: i32) -> i32 {
+    acc.wrapping_add((w as i16 as i32).wrapping_mul(h as i16 as i32)).wrapping_add((w >> 16).wrapping_mul(h >> 16))
+}
+
+/// Eight `i16` (little-endian bytes) as four 32-bit words, two each.
+#[inline(always)]
+fn words(b: &[u8; 16]) -> [i32; 4] {
+    let ([b0, b1, b2, b3], _) = b.as_chunks::<4>() else { return [0; 4] };
+    [
+        u32::from_le_bytes(*b0) as i32,
+        u32::from_le_bytes(*b1) as i32,
+        u32::from_le_bytes(*b2) as i32,
+        u32::from_le_bytes(*b3) as i32,
+    ]
+}
+
+/// Byte offset of `w[i][j]` in the DSP kernel's copy of an `I x O` layer's weights: rows
+/// four at a time, each block of four rows holding, for every two inputs, the four rows'
+/// pairs of weights (one 32-bit word each) in turn, then each row's last weight if `I` is
+/// odd; the last `O mod 4` rows row by row. One pointer walks a block in the order
+/// [`dot4_i16`] reads it.
+#[allow(dead_code)] // the DSP kernel's layout; tested everywhere
+const fn w16_pos<const I: usize, const O: usize>(i: usize, j: usize) -> usize {
+    if i >= O - O % 4 {
+        return 2 * I * i + 2 * j;
+    }
+    let (b, k, n2) = (i / 4, i % 4, I / 2 * 2);
+    8 * I * b + if j < n2 { 16 * (j / 2) + 4 * k + 2 * (j % 2) } else { 8 * n2 + 2 * k }
+}
+
+/// `sum_j w_kj h_j` modulo 2^32 for four rows `k` of `i16` weights (a block of
+/// [`w16_pos`], `8 I` bytes) and inputs (`2 I` little-endian bytes): one 32-bit load brings two
+/// of either (`SMLABB`, `SMLATT`), each pair of inputs loaded once for the four rows.
+#[inline(always)]
+#[allow(dead_code)] // the kernel of the cores with the DSP extension; tested everywhere
+fn dot4_i16(block: &[u8], h: &[u8]) -> [i32; 4] {
+    let (hw, ht) = h.as_chunks::<4>();
+    let Some((pairs, tails)) = block.split_at_checked(16 * hw.len()) else { return [0; 4] };
+    let (mut a0, mut a1, mut a2, mut a3) = (0i32, 0i32, 0i32, 0i32);
+    for (c, h2) in pairs.as_chunks::<16>().0.iter().zip(hw.iter()) {
+        let hv = u32::from_le_bytes(*h2) as i32;
+        let [w0, w1, w2, w3] = words(c);
+        (a0, a1, a2, a3) = (mac2(a0, w0, hv), mac2(a1, w1, hv), mac2(a2, w2, hv), mac2(a3, w3, hv));
+    }
+    let t = ht.len();
+    let tail = |k: usize| tails.get(k * t..(k + 1) * t).map_or(0, |w| dot_i16_tail(w, ht));
+    [a0.wrapping_add(tail(0)), a1.wrapping_add(tail(1)), a2.wrapping_add(tail(2)), a3.wrapping_add(tail(3))]
+}
+
+/// `sum_j w_j h_j` modulo 2^32 of one row of `i16` weights and the inputs (little-endian
+/// bytes), two products per 32-bit load of each.
+#[inline(always)]
+#[allow(dead_code)] // the DSP kernel's last rows; tested everywhere
+fn dot_i16(w: &[u8], h: &[u8]) -> i32 {
+    let ((ww, wt), (hw, ht)) = (w.as_chunks::<4>(), h.as_chunks::<4>());
+    let a = ww
+        .iter()
+        .zip(hw.iter())
+        .fold(0i32, |a, (x, y)| mac2(a, u32::from_le_bytes(*x) as i32, u32::from_le_bytes(*y) as i32));
+    a.wrapping_add(dot_i16_tail(wt, ht))
+}
+
+/// `sum_j w_j h_j` modulo 2^32 of `i16` weights and inputs given as little-endian bytes.
+#[inline(always)]
+#[allow(dead_code)] // the DSP kernel's last rows and inputs; tested everywhere
+fn dot_i16_tail(w: &[u8], h: &[u8]) -> i32 {
+    w.as_chunks::<2>().0.iter().zip(h.as_chunks::<2>().0.iter()).fold(0i32, |a, (x, y)| {
+        a.wrapping_add((i16::from_le_bytes(*x) as i32).wrapping_mul(i16::from_le_bytes(*y) as i32))
+    })
+}
+
 /// `h + 32768` as `u16` (the offset inputs of [`QuantDense`]).
 #[inline(always)]
+#[allow(dead_code)] // the inputs of the cores without DSP extension; tested everywhere
 fn offset(h: i16) -> u16 {
     (h as u16) ^ 0x8000
 }
 
 /// The quantised score network (see the module documentation): `D` inputs, `L + 1` hidden
-/// layers of width `H`, as [`ScoreMlp`].
+/// layers of width `H`, as [`ScoreMlp`]. `#[repr(C)]`: the first layer's constants near the
+/// start, within the immediate offsets of the loads.
 ///
 /// # Examples
 /// Quantise a (fresh) model with calibration draws and score with it:
@@ -518,6 +828,7 @@ fn offset(h: i16) -> u16 {
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
 pub struct QuantMlp<const D: usize, const H: usize, const L: usize> {
     /// Input normalisation and output scaling (as the float model's).
     pub precond: Preconditioning<D>,
@@ -894,7 +1205,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
     }
 
     /// The integer forward pass at `x`: quantised inputs into `u`, the hidden activations
-    /// (offset, `h + 32768`) into `h0`, `hs`, the output into `out`; `true` if an input was
+    /// (as the layers read them, [`act`]) into `h0`, `hs`, the output into `out`; `true` if an input was
     /// clamped or a constant of `t` saturated.
     #[inline(always)]
     fn forward_offset<W: QuantWork>(
@@ -902,8 +1213,8 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
         tc: &QuantTime<W, D, H>,
         x: &[W; D],
         u: &mut [i16; D],
-        h0: &mut [u16; H],
-        hs: &mut [[u16; H]; L],
+        h0: &mut [Act; H],
+        hs: &mut [[Act; H]; L],
         out: &mut [i32; D],
     ) -> bool {
         let mut sat = !tc.status.is_ok();
@@ -913,38 +1224,42 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
             sat |= s;
         }
         let f = &self.first;
+        let mut sum = 0i32;
         for ((h, (w, &b)), rq) in h0.iter_mut().zip(f.w.iter().zip(tc.bias0.iter())).zip(f.rq.iter()) {
             let mut a = b;
             for (&wd, &ud) in w.iter().zip(u.iter()) {
                 a = a.wrapping_add((wd as i32).wrapping_mul(ud as i32));
             }
-            *h = offset(tanh_q15(rq.apply(a)));
+            *h = act(tanh_q15(rq.apply(a)));
+            sum = sum.wrapping_add(act_term(*h));
         }
-        let mut z = [0i32; H];
         let mut prev = &*h0;
         for (layer, next) in self.hidden.iter().zip(hs.iter_mut()) {
-            layer.forward_biased(prev, &mut z);
-            for (o, &zi) in next.iter_mut().zip(z.iter()) {
-                *o = offset(tanh_q15(zi));
-            }
+            let mut next_sum = 0i32;
+            layer.forward_summed(prev, sum, next, |z| {
+                let a = act(tanh_q15(z));
+                next_sum = next_sum.wrapping_add(act_term(a));
+                a
+            });
+            sum = next_sum;
             prev = next;
         }
-        self.output.forward_offset(prev, out);
+        let _ = sum; // the output layer reads its inputs signed: no correction sum
+        self.output.forward(prev, out);
         sat
     }
 
     /// The integer forward pass at `x` (in the working type), keeping every activation.
     pub fn forward_traced<W: QuantWork>(&self, tc: &QuantTime<W, D, H>, x: &[W; D], tr: &mut QuantTrace<D, H, L>) {
-        let mut h0 = [0u16; H];
-        let mut hs = [[0u16; H]; L];
+        let mut h0 = [Act::default(); H];
+        let mut hs = [[Act::default(); H]; L];
         tr.saturated = self.forward_offset(tc, x, &mut tr.u, &mut h0, &mut hs, &mut tr.out);
-        let unoffset = |v: u16| (v ^ 0x8000) as i16;
         for (d, &v) in tr.h0.iter_mut().zip(h0.iter()) {
-            *d = unoffset(v);
+            *d = act_value(v);
         }
         for (dl, sl) in tr.hs.iter_mut().zip(hs.iter()) {
             for (d, &v) in dl.iter_mut().zip(sl.iter()) {
-                *d = unoffset(v);
+                *d = act_value(v);
             }
         }
     }
@@ -968,7 +1283,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
     {
         let xw = x.map(|v| v.to_work());
         let mut tr = QuantTrace::new();
-        let (mut h0, mut hs) = ([0u16; H], [[0u16; H]; L]);
+        let (mut h0, mut hs) = ([Act::default(); H], [[Act::default(); H]; L]);
         tr.saturated = self.forward_offset(tc, &xw, &mut tr.u, &mut h0, &mut hs, &mut tr.out);
         let sw = self.score_work(tc, &xw, &tr);
         let mut status = Status::from_saturated(tr.saturated);

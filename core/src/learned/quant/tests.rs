@@ -268,7 +268,7 @@ fn offset_layer_equals_the_plain_signed_sum() {
     for _ in 0..200 {
         let h: [i16; 13] = core::array::from_fn(|_| ((rng.next_u32() % 65535) as i32 - 32767) as i16);
         let mut out = [0i32; 5];
-        layer.forward_biased(&h.map(offset), &mut out);
+        layer.forward_biased(&h.map(act), &mut out);
         for i in 0..5 {
             let exact: i64 =
                 layer.bias()[i] as i64 + (0..13).map(|j| layer.weight(i, j) as i64 * h[j] as i64).sum::<i64>();
@@ -294,4 +294,70 @@ fn split_high_word_is_exact() {
         let m = (rng.next_u32() >> 1) as i32;
         assert_eq!(mul_hi_split(a, m), ((a as i64 * m as i64) >> 32) as i32, "{a} {m}");
     }
+}
+
+#[test]
+fn every_kernel_equals_the_plain_sum() {
+    fn check<const I: usize>(rng: &mut crate::DefaultRng) {
+        let w: [[i8; I]; 4] =
+            core::array::from_fn(|_| core::array::from_fn(|_| ((rng.next_u32() % 255) as i32 - 127) as i8));
+        let h: [i16; I] = core::array::from_fn(|_| ((rng.next_u32() % 65535) as i32 - 32767) as i16);
+        // The DSP kernel: i16 weights and inputs as little-endian bytes.
+        let w16 = w.map(|r| r.map(|v| (v as i16).to_le_bytes()));
+        let h16 = h.map(|v| v.to_le_bytes());
+        let mut block = [[[0u8; 2]; I]; 4];
+        for k in 0..4 {
+            for j in 0..I {
+                let p = w16_pos::<I, 4>(k, j);
+                block.as_flattened_mut().as_flattened_mut()[p..p + 2].copy_from_slice(&w16[k][j]);
+            }
+        }
+        let got = dot4_i16(block.as_flattened().as_flattened(), h16.as_flattened());
+        // The offset kernels: sum (w + 128)(h + 32768) modulo 2^32.
+        let wo = w.map(|r| r.map(|v| (v as u8) ^ 0x80));
+        let ho = h.map(offset);
+        let got4 = dot4_u8([&wo[0], &wo[1], &wo[2], &wo[3]], &ho);
+        let got4s = dot4_u8([&wo[0], &wo[1], &wo[2], &wo[3]], &h);
+        for k in 0..4 {
+            let exact = (0..I).map(|j| w[k][j] as i64 * h[j] as i64).sum::<i64>() as i32;
+            assert_eq!(got[k], exact, "dsp row {k}, I = {I}");
+            assert_eq!(dot_i16_tail(w16[k].as_flattened(), h16.as_flattened()), exact);
+            assert_eq!(dot_i16(w16[k].as_flattened(), h16.as_flattened()), exact);
+            let off = (0..I).map(|j| wo[k][j] as u64 * ho[j] as u64).sum::<u64>() as u32;
+            assert_eq!(got4[k], off, "offset row {k}, I = {I}");
+            assert_eq!(dot_u8(&wo[k], &ho) as u32, off);
+            // Offset weights, plain inputs: sum (w + 128) h modulo 2^32.
+            let plain = (0..I).map(|j| wo[k][j] as i64 * h[j] as i64).sum::<i64>() as u32;
+            assert_eq!(got4s[k], plain, "plain-input row {k}, I = {I}");
+            assert_eq!(dot_u8(&wo[k], &h) as u32, plain);
+        }
+    }
+    let mut rng = crate::DefaultRng::seed_from_u64(41);
+    for _ in 0..200 {
+        check::<1>(&mut rng);
+        check::<2>(&mut rng);
+        check::<7>(&mut rng);
+        check::<13>(&mut rng);
+        check::<32>(&mut rng);
+        check::<35>(&mut rng);
+    }
+}
+
+#[test]
+fn dsp_layout_is_a_permutation() {
+    fn check<const I: usize, const O: usize>() {
+        let mut seen = vec![false; 2 * I * O];
+        for i in 0..O {
+            for j in 0..I {
+                let p = w16_pos::<I, O>(i, j);
+                assert!(p.is_multiple_of(2) && !seen[p], "{I} x {O}: ({i}, {j})");
+                seen[p] = true;
+            }
+        }
+    }
+    check::<13, 5>();
+    check::<32, 32>();
+    check::<32, 1>();
+    check::<35, 9>();
+    check::<1, 4>();
 }
