@@ -93,6 +93,7 @@ fn get_output<const I: usize, const O: usize>(
             return Err(at.err("bias", i));
         }
     }
+    d.refresh();
     get_scales(r, &mut d.scale, at)?;
     get_requant(r, &mut d.rq, at)
 }

@@ -443,6 +443,39 @@ fn act_value(a: Act) -> i16 {
     a
 }
 
+/// The offset of [`Act`] (`act_raw(act(h)) = h + ACT_OFFSET`).
+#[cfg(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+))]
+const ACT_OFFSET: i32 = 32768;
+/// The offset of [`Act`] (`act_raw(act(h)) = h + ACT_OFFSET`).
+#[cfg(not(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+)))]
+const ACT_OFFSET: i32 = 0;
+
+/// A layer input as an integer as held: `h + ACT_OFFSET` (one unsigned load on the M0).
+#[cfg(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+))]
+#[inline(always)]
+fn act_raw(a: Act) -> i32 {
+    a as i32
+}
+
+/// A layer input as an integer as held: `h + ACT_OFFSET`.
+#[cfg(not(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+)))]
+#[inline(always)]
+fn act_raw(a: Act) -> i32 {
+    act_value(a) as i32
+}
+
 impl<const I: usize, const O: usize> QuantDense<I, O> {
     /// All zero (scales 1, multipliers 2^-1: valid, useless).
     pub const fn zeroed() -> Self {
@@ -583,10 +616,12 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
 /// 8-bit hidden weights alone). `O x I` multiply-adds, a few per call.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct QuantOutput<const I: usize, const O: usize> {
-    /// `w[o][j]`, scale `scale[o]`, `|w| <= QMAX`.
-    pub w: [[i16; I]; O],
-    /// `b[o]` in units of `scale[o] 2^-15`, `|b| <= 2^30`.
-    pub bias: [i32; O],
+    /// `w[o][j]`, scale `scale[o]`, `|w| <= QMAX` ([`Self::weight`]).
+    w: [[i16; I]; O],
+    /// `b[o]` in units of `scale[o] 2^-15`, `|b| <= 2^30` ([`Self::bias`]).
+    bias: [i32; O],
+    /// `b[o] - ACT_OFFSET sum_j w[o][j]` (wrapping): the bias seen by inputs held offset.
+    fold: [i32; O],
     /// Weight scale per output, `> 0`.
     pub scale: [f32; O],
     /// Accumulator (unit `scale[o] 2^-15`) to `Q(output_frac)`.
@@ -609,16 +644,42 @@ impl<const I: usize, const O: usize> QuantOutput<I, O> {
 
     /// All zero (scales 1, multipliers 2^-1: valid, useless).
     pub const fn zeroed() -> Self {
-        QuantOutput { w: [[0; I]; O], bias: [0; O], scale: [1.0; O], rq: [Requant { mult: 1 << 30, shift: 31 }; O] }
+        QuantOutput {
+            w: [[0; I]; O],
+            bias: [0; O],
+            fold: [0; O],
+            scale: [1.0; O],
+            rq: [Requant { mult: 1 << 30, shift: 31 }; O],
+        }
     }
 
-    /// `out_o = rq_o(b_o + sum_j w_oj h_j)` with the inputs as the hidden layers hold them.
+    /// The weight `w[o][j]` (0 outside the layer), scale `scale[o]`.
+    pub fn weight(&self, o: usize, j: usize) -> i16 {
+        self.w.get(o).and_then(|r| r.get(j)).copied().unwrap_or(0)
+    }
+
+    /// The biases `b[o]` (units of `scale[o] 2^-15`).
+    pub fn bias(&self) -> &[i32; O] {
+        &self.bias
+    }
+
+    /// Recompute the folded biases from the weights and biases.
+    fn refresh(&mut self) {
+        for ((f, &b), w) in self.fold.iter_mut().zip(self.bias.iter()).zip(self.w.iter()) {
+            let sw = w.iter().fold(0i32, |a, &v| a.wrapping_add(v as i32));
+            *f = b.wrapping_sub(sw.wrapping_mul(ACT_OFFSET));
+        }
+    }
+
+    /// `out_o = rq_o(b_o + sum_j w_oj h_j)` with the inputs as the hidden layers hold them
+    /// (offset inputs against the folded bias: bit for bit the plain sum, modulo 2^32 with a
+    /// result that fits `i32`).
     #[inline(always)]
     fn forward(&self, h: &[Act; I], out: &mut [i32; O]) {
-        for ((o, w), (&b, rq)) in out.iter_mut().zip(self.w.iter()).zip(self.bias.iter().zip(self.rq.iter())) {
-            let mut a = b;
+        for ((o, w), (&f, rq)) in out.iter_mut().zip(self.w.iter()).zip(self.fold.iter().zip(self.rq.iter())) {
+            let mut a = f;
             for (&wj, &hj) in w.iter().zip(h.iter()) {
-                a = a.wrapping_add((wj as i32).wrapping_mul(act_value(hj) as i32));
+                a = a.wrapping_add((wj as i32).wrapping_mul(act_raw(hj)));
             }
             *o = rq.apply(a);
         }
@@ -1413,6 +1474,7 @@ fn quantize_output<F: Float, const I: usize, const O: usize>(
             channel: i as u16,
         })?;
     }
+    q.refresh();
     Ok(())
 }
 
