@@ -2,6 +2,7 @@
 //! SVG plots and one self-contained HTML page.
 
 pub mod accuracy;
+pub mod data_set;
 pub mod few_step;
 pub mod learned;
 pub mod plots;
@@ -39,7 +40,14 @@ pub fn run(opts: &ReportOptions) -> Result<Vec<Section>> {
     std::fs::create_dir_all(&opts.out_dir)
         .with_context(|| format!("{}: cannot create the report folder", opts.out_dir.display()))?;
     let mut sections = Vec::new();
-    for make in [accuracy::section, learned::section, sampling::section, few_step::section, throughput::section] {
+    for make in [
+        accuracy::section,
+        learned::section,
+        sampling::section,
+        few_step::section,
+        data_set::section,
+        throughput::section,
+    ] {
         let s = make(opts)?;
         println!("\n## {}\n\n{}", s.title, s.body);
         for p in &s.plots {
