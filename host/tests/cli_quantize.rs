@@ -139,8 +139,8 @@ fn q8_file_scores_within_its_bound() {
 }
 
 /// `loss --scalar q8`: the Monte Carlo estimate and the quadrature (two independent
-/// algorithms) agree for the int8 network, and its loss is larger than the float model's
-/// (quantisation only adds error: the float model's own loss is 5.3e-5, the q8 one's 8.1e-5).
+/// algorithms) agree for the int8 network, and its loss is near the float model's (5.34e-5
+/// against 5.32e-5 with GPTQ rounding; 3.6e-4 with 8-bit output weights rounded to nearest).
 #[test]
 fn loss_of_the_q8_network() {
     let dir = tempfile::tempdir().unwrap();
@@ -162,5 +162,5 @@ fn loss_of_the_q8_network() {
     let (mc, se, quad) = loss(q8, "q8");
     assert!((mc - quad).abs() <= 4.0 * se, "q8: Monte Carlo {mc} +- {se}, quadrature {quad}");
     let (_, _, quad_f32) = loss(model, "f32");
-    assert!(quad > quad_f32 && quad < 3.0 * quad_f32, "q8 {quad}, f32 {quad_f32}");
+    assert!((quad - quad_f32).abs() <= 0.5 * quad_f32, "q8 {quad}, f32 {quad_f32}");
 }
