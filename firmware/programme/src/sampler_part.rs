@@ -157,9 +157,7 @@ pub fn generate_into<T: Scalar>(samples: &mut [[T; 1]]) -> Result<Status, u32> {
     if model.decode_into(black_box(GEN_MODEL)).is_err() {
         return Err(1);
     }
-    let Some((sampler, start)) = gen_setup() else { return Err(2) };
-    let mut rng = DefaultRng::seed_from_u64(black_box(GEN_SEED));
-    Ok(sampler.generate_blocked::<GEN_SAMPLES, _, _>(&mut ModelScore::new(&model), &start, &mut rng, samples))
+    generate_with(&model, samples)
 }
 
 /// [`generate_into`] with the int8-weight network ([`GEN_MODEL_Q8`], inputs and outputs in
@@ -169,9 +167,15 @@ pub fn generate_q8_into(samples: &mut [[I16F16; 1]]) -> Result<Status, u32> {
     if model.decode_into(black_box(GEN_MODEL_Q8)).is_err() {
         return Err(1);
     }
+    generate_with(&model, samples)
+}
+
+/// The generation's sampler, start and seed applied to a decoded model; `Err(2)` if the
+/// setup is rejected.
+fn generate_with<T: Scalar, M: TimePrepared<T, 1>>(model: &M, samples: &mut [[T; 1]]) -> Result<Status, u32> {
     let Some((sampler, start)) = gen_setup() else { return Err(2) };
     let mut rng = DefaultRng::seed_from_u64(black_box(GEN_SEED));
-    Ok(sampler.generate_blocked::<GEN_SAMPLES, _, _>(&mut ModelScore::new(&model), &start, &mut rng, samples))
+    Ok(sampler.generate_blocked::<GEN_SAMPLES, _, _>(&mut ModelScore::new(model), &start, &mut rng, samples))
 }
 
 /// [`GEN_SAMPLES`] samples by `fill` (one of the generators above) in `T`.

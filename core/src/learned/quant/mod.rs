@@ -1207,7 +1207,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
         let mut hidden = [QuantDense::<H, H>::zeroed(); L];
         for (l, (q, f)) in hidden.iter_mut().zip(p.hidden.iter()).enumerate() {
             let u = curv.and_then(|c| c.hidden.get(l).and_then(|m| gptq::factor(m, c.draws)));
-            quantize_dense(&f.w, &f.b, q, (1u32 << PRE_FRAC) as f64, "hidden", l as u16, u.as_ref())?;
+            quantize_dense(&f.w, &f.b, q, (1u32 << PRE_FRAC) as f64, ("hidden", l as u16), u.as_ref())?;
         }
         let u_out = curv.and_then(|c| gptq::factor(&c.output, c.draws));
         let mut output = QuantOutput::<H, D>::zeroed();
@@ -1435,7 +1435,7 @@ fn row_bound<const I: usize>(w: impl Iterator<Item = f64>, s: f64, e: &[f64; I],
 
 /// Quantise a float dense layer: i8 weights, biases in accumulator units, multipliers to
 /// the output unit `2^-frac` (`out_unit_inv = 2^frac`).
-/// [`quantize_dense`] for the output layer: weights to `QuantOutput::QMAX`.
+/// [`quantize_dense`] for the output layer: weights to `QuantOutput::QMAX` in `i16`.
 fn quantize_output<F: Float, const I: usize, const O: usize>(
     w: &[[F; I]; O],
     b: &[F; O],
@@ -1443,66 +1443,61 @@ fn quantize_output<F: Float, const I: usize, const O: usize>(
     out_unit_inv: f64,
     u: Option<&[[f64; I]; I]>,
 ) -> Result<(), QuantError> {
-    let (layer, layer_index) = ("output", 0);
-    let act_unit = 1.0 / (1u32 << ACT_FRAC) as f64;
-    let qmax = QuantOutput::<I, O>::QMAX as f64;
-    for (i, ((((wrow, &bi), wq), (bq, s)), rq)) in w
-        .iter()
-        .zip(b.iter())
-        .zip(q.w.iter_mut())
-        .zip(q.bias.iter_mut().zip(q.scale.iter_mut()))
-        .zip(q.rq.iter_mut())
-        .enumerate()
-    {
-        if !(row_max(wrow).1 && bi.as_f64().is_finite()) {
-            return Err(QuantError::NotFinite { layer, layer_index });
-        }
-        *s = quantize_row_with(wrow, qmax, u, |j, v| {
-            if let Some(d) = wq.get_mut(j) {
-                *d = v as i16;
-            }
-        });
-        let unit = *s as f64 * act_unit;
-        let r = round_half_away(bi.as_f64() / unit);
-        if r.abs() > MAX_BIAS as f64 {
-            return Err(QuantError::Bias { layer, layer_index, channel: i as u16 });
-        }
-        *bq = r as i32;
-        *rq = Requant::new(unit * out_unit_inv).ok_or(QuantError::Multiplier {
-            layer,
-            layer_index,
-            channel: i as u16,
-        })?;
-    }
+    let qmax = QuantOutput::<I, O>::QMAX;
+    let parts = (&mut q.w, &mut q.bias, &mut q.scale, &mut q.rq);
+    quantize_layer(w, b, parts, qmax, |v| v as i16, out_unit_inv, ("output", 0), u)?;
     q.refresh();
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A hidden layer: weights to 127 in `i8`, stored offset.
 fn quantize_dense<F: Float, const I: usize, const O: usize>(
     w: &[[F; I]; O],
     b: &[F; O],
     q: &mut QuantDense<I, O>,
     out_unit_inv: f64,
-    layer: &'static str,
-    layer_index: u16,
+    at: (&'static str, u16),
+    u: Option<&[[f64; I]; I]>,
+) -> Result<(), QuantError> {
+    let parts = (&mut q.w, &mut q.bias, &mut q.scale, &mut q.rq);
+    quantize_layer(w, b, parts, 127, |v| (v as i8 as u8) ^ 0x80, out_unit_inv, at, u)?;
+    q.refresh();
+    Ok(())
+}
+
+/// The weights, biases, scales and requantisation of a layer being quantised.
+type LayerParts<'a, T, const I: usize, const O: usize> =
+    (&'a mut [[T; I]; O], &'a mut [i32; O], &'a mut [f32; O], &'a mut [Requant; O]);
+
+/// Quantise one layer: per row the scale `max |w| / qmax` and the integers (GPTQ with the
+/// factor `u`, else to nearest) stored by `store`, the bias in the accumulator's unit, and
+/// the requantisation to the output unit (`out_unit_inv` per unit).
+#[allow(clippy::too_many_arguments)]
+fn quantize_layer<F: Float, T, const I: usize, const O: usize>(
+    w: &[[F; I]; O],
+    b: &[F; O],
+    (wq, bias, scale, rqs): LayerParts<'_, T, I, O>,
+    qmax: i32,
+    store: impl Fn(i32) -> T,
+    out_unit_inv: f64,
+    (layer, layer_index): (&'static str, u16),
     u: Option<&[[f64; I]; I]>,
 ) -> Result<(), QuantError> {
     let act_unit = 1.0 / (1u32 << ACT_FRAC) as f64;
     for (i, ((((wrow, &bi), wq), (bq, s)), rq)) in w
         .iter()
         .zip(b.iter())
-        .zip(q.w.iter_mut())
-        .zip(q.bias.iter_mut().zip(q.scale.iter_mut()))
-        .zip(q.rq.iter_mut())
+        .zip(wq.iter_mut())
+        .zip(bias.iter_mut().zip(scale.iter_mut()))
+        .zip(rqs.iter_mut())
         .enumerate()
     {
         if !(row_max(wrow).1 && bi.as_f64().is_finite()) {
             return Err(QuantError::NotFinite { layer, layer_index });
         }
-        *s = quantize_row_with(wrow, 127.0, u, |j, v| {
+        *s = quantize_row_with(wrow, qmax as f64, u, |j, v| {
             if let Some(d) = wq.get_mut(j) {
-                *d = (v as i8 as u8) ^ 0x80;
+                *d = store(v);
             }
         });
         let unit = *s as f64 * act_unit;
@@ -1517,7 +1512,6 @@ fn quantize_dense<F: Float, const I: usize, const O: usize>(
             channel: i as u16,
         })?;
     }
-    q.refresh();
     Ok(())
 }
 
