@@ -612,8 +612,8 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
 /// [`Self::QMAX`] in magnitude (1,024 for `I = 32`, 16 times the resolution of `i8`): its
 /// rounding error reaches the score undamped by any `tanh` and divided by the noise scale
 /// `n(t)`, and with 8-bit weights it was the largest error of the network (sampling W1
-/// 0.045 against 0.026 for the float model on the firmware's model, against 0.031 with
-/// 8-bit hidden weights alone). `O x I` multiply-adds, a few per call.
+/// 0.045 against 0.026 for the float model on the firmware's generation model, against 0.031
+/// with 8-bit hidden weights alone: `scripts/quant-ablation.py`). `O x I` multiply-adds, a few per call.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct QuantOutput<const I: usize, const O: usize> {
     /// `w[o][j]`, scale `scale[o]`, `|w| <= QMAX` ([`Self::weight`]).
@@ -1137,8 +1137,8 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
 
     /// [`Self::quantize`] with the hidden and output weights rounded by GPTQ ([`Curvature`]
     /// of the same draws): the layer outputs' error rather than each weight's is made small
-    /// (on the firmware's model the hidden layer's RMS pre-activation error 4.4 times
-    /// smaller). A layer whose curvature is degenerate is rounded to nearest.
+    /// (`scripts/quant-ablation.py` shows what it gains on the firmware's generation
+    /// model). A layer whose curvature is degenerate is rounded to nearest.
     ///
     /// # Errors
     /// As [`Self::quantize`].
