@@ -29,7 +29,8 @@ pub const BOARD: &str = env!("FW_BOARD");
 /// Instructions of the calibration loop: 2 per iteration.
 const CALIBRATION_ITERATIONS: u32 = 50_000;
 
-struct DefmtSink;
+/// The firmware's [`Sink`]: one defmt frame per result.
+pub struct DefmtSink;
 
 impl Sink for DefmtSink {
     fn bits32(&mut self, name: &'static str, bits: u32) {
@@ -95,11 +96,13 @@ pub fn run() -> ! {
     exit(0)
 }
 
-/// The application image (`app`): the application alone, then the stack high-water mark.
-pub fn run_app() -> ! {
+/// An application image (`app`: [`tinyscore_programme::run_app`], `app-mixture`:
+/// [`tinyscore_programme::run_app_mixture`]): the application alone, then the stack
+/// high-water mark.
+pub fn run_app(app: fn(&mut DefmtSink)) -> ! {
     let painted = stack::paint();
     defmt::println!("T {=str} {=str}", TARGET, BOARD);
-    tinyscore_programme::run_app(&mut DefmtSink);
+    app(&mut DefmtSink);
     defmt::println!("S {=u32} {=u32}", stack::used(), painted);
     defmt::println!("DONE");
     exit(0)

@@ -55,8 +55,9 @@ const PANIC_CHECK_TARGETS: &[&str] = &["thumbv6m-none-eabi", "thumbv7m-none-eabi
 
 /// The binary run under QEMU.
 pub const MAIN_BIN: &str = "tinyscore-firmware";
-/// The application-only image (sizes reported by `measure`).
-pub const APP_BIN: &str = "app";
+/// The application-only images (sizes reported by `measure`, results compared by `qemu`):
+/// the learned score with generation (`app`, the one with the goals) and the mixture score.
+pub const APP_BINS: [&str; 2] = ["app", "app-mixture"];
 /// The binary whose panic handler calls an undefined function.
 const PANIC_CHECK_BIN: &str = "panic-check";
 /// The undefined function called by the panic-check image's panic handler.

@@ -2,7 +2,8 @@
 //! repository.
 //!
 //! * `qemu`: build every firmware image, run each under QEMU, decode its defmt frames, run
-//!   the same programme on the host and compare the results bit for bit.
+//!   the same programme on the host and compare the results bit for bit; the same for the
+//!   application images (`app`, `app-mixture`) and their programmes.
 //! * `panic-check`: link the `panic-check` image, whose panic handler calls an undefined
 //!   function, so that linking fails if any panic path survives optimisation.
 //! * `example`: build `firmware/examples/generate.rs` (the core used as an application

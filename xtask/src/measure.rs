@@ -310,7 +310,9 @@ pub fn measure(opts: &Options) -> Result<bool> {
     let boards = firmware::selected(opts);
     firmware::build_images(&boards)?;
     let targets: Vec<&str> = boards.iter().map(|b| b.target).collect();
-    firmware::build_bin(firmware::route()?, firmware::APP_BIN, &targets)?;
+    for bin in firmware::APP_BINS {
+        firmware::build_bin(firmware::route()?, bin, &targets)?;
+    }
     let mut rows = Vec::new();
     let mut ok = true;
     for board in &boards {
@@ -333,23 +335,25 @@ pub fn measure(opts: &Options) -> Result<bool> {
             instructions_per_call: None,
             image: Some((image_sizes, stack, capped)),
         });
-        let app_elf = firmware::elf_path(board.target, firmware::APP_BIN);
-        let app_sizes = sizes(&app_elf)?;
-        let app = run_image(board, &app_elf, false, opts)?;
-        if let Some(f) = app.failure() {
-            eprintln!("xtask: {} ({}) app image: {f}", board.target, board.board);
-            ok = false;
+        for bin in firmware::APP_BINS {
+            let app_elf = firmware::elf_path(board.target, bin);
+            let app_sizes = sizes(&app_elf)?;
+            let app = run_image(board, &app_elf, false, opts)?;
+            if let Some(f) = app.failure() {
+                eprintln!("xtask: {} ({}) {bin} image: {f}", board.target, board.board);
+                ok = false;
+            }
+            rows.push(Row {
+                target: board.target,
+                board: board.board,
+                operation: "image".into(),
+                scalar: Some(bin.into()),
+                components: None,
+                dims: None,
+                instructions_per_call: None,
+                image: Some((app_sizes, app.stack.map(|(used, _)| used), app.stack.is_some_and(|(u, p)| u >= p))),
+            });
         }
-        rows.push(Row {
-            target: board.target,
-            board: board.board,
-            operation: "image".into(),
-            scalar: Some("app".into()),
-            components: None,
-            dims: None,
-            instructions_per_call: None,
-            image: Some((app_sizes, app.stack.map(|(used, _)| used), app.stack.is_some_and(|(u, p)| u >= p))),
-        });
         for b in &report.benches {
             rows.push(Row {
                 target: board.target,

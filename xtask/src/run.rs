@@ -240,21 +240,41 @@ pub fn run_image(board: &Board, elf: &Path, icount: bool, opts: &Options) -> Res
     Ok(report)
 }
 
+/// Collects the programme's results on the host, in order.
+pub struct HostSink(Vec<(String, Bits)>);
+
+impl tinyscore_programme::Sink for HostSink {
+    fn bits32(&mut self, name: &'static str, bits: u32) {
+        self.0.push((name.to_string(), Bits::B32(bits)));
+    }
+    fn bits64(&mut self, name: &'static str, bits: u64) {
+        self.0.push((name.to_string(), Bits::B64(bits)));
+    }
+    fn item32(&mut self, name: &'static str, index: u32, bits: u32) {
+        self.0.push((format!("{name}#{index}"), Bits::B32(bits)));
+    }
+}
+
+/// What an image runs, as the host runs it: `tinyscore_programme::run` or an application.
+pub type Programme = fn(&mut HostSink);
+
+/// The programme run by an application image `bin` (one of [`firmware::APP_BINS`]).
+pub fn app_programme(bin: &str) -> Option<Programme> {
+    match bin {
+        "app" => Some(tinyscore_programme::run_app::<HostSink>),
+        "app-mixture" => Some(tinyscore_programme::run_app_mixture::<HostSink>),
+        _ => None,
+    }
+}
+
 /// The programme's results computed on the host, or the panic message if it panicked.
 pub fn host_results() -> std::result::Result<Vec<(String, Bits)>, String> {
+    host_results_of(tinyscore_programme::run::<HostSink>)
+}
+
+/// `programme`'s results computed on the host, or the panic message if it panicked.
+pub fn host_results_of(programme: Programme) -> std::result::Result<Vec<(String, Bits)>, String> {
     use std::sync::Mutex;
-    struct HostSink(Vec<(String, Bits)>);
-    impl tinyscore_programme::Sink for HostSink {
-        fn bits32(&mut self, name: &'static str, bits: u32) {
-            self.0.push((name.to_string(), Bits::B32(bits)));
-        }
-        fn bits64(&mut self, name: &'static str, bits: u64) {
-            self.0.push((name.to_string(), Bits::B64(bits)));
-        }
-        fn item32(&mut self, name: &'static str, index: u32, bits: u32) {
-            self.0.push((format!("{name}#{index}"), Bits::B32(bits)));
-        }
-    }
     static PANIC: Mutex<String> = Mutex::new(String::new());
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|info| {
@@ -264,7 +284,7 @@ pub fn host_results() -> std::result::Result<Vec<(String, Bits)>, String> {
     }));
     let result = std::panic::catch_unwind(|| {
         let mut sink = HostSink(Vec::new());
-        tinyscore_programme::run(&mut sink);
+        programme(&mut sink);
         sink.0
     });
     std::panic::set_hook(previous);
@@ -289,10 +309,10 @@ pub fn print_host_results() -> Result<bool> {
 
 /// [`host_results`] in a thread, given up after `timeout` (a programme that never returns
 /// must not hang the task; the thread is left behind and ends with the process).
-fn host_results_within(timeout: Duration) -> std::result::Result<Vec<(String, Bits)>, String> {
+fn host_results_within(programme: Programme, timeout: Duration) -> std::result::Result<Vec<(String, Bits)>, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     thread::spawn(move || {
-        let _ = tx.send(host_results());
+        let _ = tx.send(host_results_of(programme));
     });
     rx.recv_timeout(timeout)
         .unwrap_or_else(|_| Err(format!("the programme did not return on the host within {} s", timeout.as_secs())))
@@ -387,35 +407,45 @@ fn run_plain(board: &Board, elf: &Path, opts: &Options) -> Result<(Vec<String>, 
 pub fn qemu(opts: &Options) -> Result<bool> {
     let boards = firmware::selected(opts);
     firmware::build_images(&boards)?;
-    let host = host_results_within(opts.timeout);
-    if let Err(e) = &host {
-        eprintln!("xtask: {e}");
+    let targets: Vec<&str> = boards.iter().map(|b| b.target).collect();
+    for bin in firmware::APP_BINS {
+        firmware::build_bin(firmware::route()?, bin, &targets)?;
     }
-    if host.as_ref().is_ok_and(|h| h.is_empty()) {
-        bail!("the programme reported no result on the host");
+    let mut images = vec![(MAIN_BIN, tinyscore_programme::run::<HostSink> as Programme)];
+    for bin in firmware::APP_BINS {
+        images.push((bin, app_programme(bin).with_context(|| format!("no programme for the image {bin}"))?));
     }
     let mut all_ok = true;
-    for board in &boards {
-        let name = format!("{} ({})", board.target, board.board);
-        let elf = firmware::elf_path(board.target, MAIN_BIN);
-        let started = Instant::now();
-        let report = run_image(board, &elf, false, opts)?;
-        let secs = started.elapsed().as_secs_f64();
-        let (diffs, host_len, host_error) = match &host {
-            Ok(h) => (compare(&report.results, h), h.len(), None),
-            Err(e) => (Vec::new(), 0, Some(e.clone())),
-        };
-        match (report.failure().or(host_error), diffs.is_empty()) {
-            (None, true) => {
-                println!("PASS {name}: {host_len} results bit-identical to the host ({secs:.1} s)")
-            }
-            (failure, _) => {
-                all_ok = false;
-                let reason =
-                    failure.unwrap_or_else(|| format!("{} of {host_len} results differ from the host", diffs.len()));
-                println!("FAIL {name}: {reason}");
-                for d in diffs.iter().take(10) {
-                    println!("  {d}");
+    for (bin, programme) in images {
+        let host = host_results_within(programme, opts.timeout);
+        if let Err(e) = &host {
+            eprintln!("xtask: {bin}: {e}");
+        }
+        if host.as_ref().is_ok_and(|h| h.is_empty()) {
+            bail!("the programme of the image {bin} reported no result on the host");
+        }
+        for board in &boards {
+            let name = format!("{} ({}) {bin}", board.target, board.board);
+            let elf = firmware::elf_path(board.target, bin);
+            let started = Instant::now();
+            let report = run_image(board, &elf, false, opts)?;
+            let secs = started.elapsed().as_secs_f64();
+            let (diffs, host_len, host_error) = match &host {
+                Ok(h) => (compare(&report.results, h), h.len(), None),
+                Err(e) => (Vec::new(), 0, Some(e.clone())),
+            };
+            match (report.failure().or(host_error), diffs.is_empty()) {
+                (None, true) => {
+                    println!("PASS {name}: {host_len} results bit-identical to the host ({secs:.1} s)")
+                }
+                (failure, _) => {
+                    all_ok = false;
+                    let reason = failure
+                        .unwrap_or_else(|| format!("{} of {host_len} results differ from the host", diffs.len()));
+                    println!("FAIL {name}: {reason}");
+                    for d in diffs.iter().take(10) {
+                        println!("  {d}");
+                    }
                 }
             }
         }

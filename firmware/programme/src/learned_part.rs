@@ -216,11 +216,11 @@ const Q8_I16F16_NAMES: [&str; 6] = [
 ];
 
 /// The learned-score results of the application image: the `q8` score at the points,
-/// inputs and outputs in `I16F16` (the loss, an evaluation tool, stays in the test image).
-pub fn run_app<K: Sink>(out: &mut K) {
+/// inputs and outputs in `I16F16` (the loss, an evaluation tool, stays in the test image),
+/// the model decoded into `model`.
+pub fn run_app<K: Sink>(out: &mut K, model: &mut QuantModel) {
     let [score, status, _, _, _, error] = Q8_I16F16_NAMES;
-    let mut model = QuantModel::zeroed();
-    q8_scores::<I16F16, K>(out, &mut model, [score, status, error]);
+    q8_scores::<I16F16, K>(out, model, [score, status, error]);
 }
 
 /// The learned-score results.

@@ -46,14 +46,22 @@ pub trait Sink {
     }
 }
 
-/// The application alone, as a product would ship it: the mixture score and log-density in
-/// `I16F16`, the learned score by the `q8` network (int8 weights, `I16F16` inputs and
-/// outputs); no loss, no benchmarks, no training.
-/// Its image (`app`) is the one whose flash and RAM `cargo xtask measure` reports as
-/// `image`/`app`.
+/// The learned-score application, as a product would ship it: the `q8` network's score at
+/// a few points (int8 weights, `I16F16` inputs and outputs), then [`sampler_part::GEN_SAMPLES`]
+/// samples generated on the device with the same kind of network; no loss, no benchmarks, no
+/// training, one model buffer. Its image (`app`) is the one whose flash and RAM
+/// `cargo xtask measure` reports as `image`/`app`, and `cargo xtask qemu` compares its
+/// results with this function run on the host.
 pub fn run_app<S: Sink>(out: &mut S) {
+    let mut model = learned_part::QuantModel::zeroed();
+    learned_part::run_app(out, &mut model);
+    sampler_part::run_app(out, &mut model);
+}
+
+/// The mixture application, as a product would ship it: the mixture score and log-density
+/// in `I16F16` (image `app-mixture`; `cargo xtask measure` row `image`/`app-mixture`).
+pub fn run_app_mixture<S: Sink>(out: &mut S) {
     mixture_part::run_app(out);
-    learned_part::run_app(out);
 }
 
 /// The programme: every part in turn (see each module).

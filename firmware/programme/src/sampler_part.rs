@@ -163,11 +163,15 @@ pub fn generate_into<T: Scalar>(samples: &mut [[T; 1]]) -> Result<Status, u32> {
 /// [`generate_into`] with the int8-weight network ([`GEN_MODEL_Q8`], inputs and outputs in
 /// `I16F16`, the sampler's state in its working type Q32.32): what the M0 ships.
 pub fn generate_q8_into(samples: &mut [[I16F16; 1]]) -> Result<Status, u32> {
-    let mut model = QuantModel::zeroed();
+    generate_q8_with(&mut QuantModel::zeroed(), samples)
+}
+
+/// [`generate_q8_into`] decoding [`GEN_MODEL_Q8`] into `model` (a buffer the caller shares).
+pub fn generate_q8_with(model: &mut QuantModel, samples: &mut [[I16F16; 1]]) -> Result<Status, u32> {
     if model.decode_into(black_box(GEN_MODEL_Q8)).is_err() {
         return Err(1);
     }
-    generate_with(&model, samples)
+    generate_with(model, samples)
 }
 
 /// The generation's sampler, start and seed applied to a decoded model; `Err(2)` if the
@@ -183,7 +187,7 @@ fn generate_with<T: Scalar, M: TimePrepared<T, 1>>(model: &M, samples: &mut [[T;
 fn generate<T: Scalar + Bits32, S: Sink>(
     out: &mut S,
     names: &GenNames,
-    fill: fn(&mut [[T; 1]]) -> Result<Status, u32>,
+    fill: impl FnOnce(&mut [[T; 1]]) -> Result<Status, u32>,
 ) {
     let mut samples = [[T::default(); 1]; GEN_SAMPLES];
     let status = match fill(&mut samples) {
@@ -255,6 +259,13 @@ pub fn benches<B: Bench>(b: &mut B) {
     bench_generate_float::<f32, B>(b, "f32");
     bench_generate_float::<I16F16, B>(b, "i16f16");
     bench_generate_q8(b);
+}
+
+/// The application image's generation: [`GEN_SAMPLES`] samples with the int8-weight
+/// network, decoded into `model` (the buffer the image's scores used).
+pub fn run_app<S: Sink>(out: &mut S, model: &mut QuantModel) {
+    let names = GenNames { samples: "gen.q8", status: "gen.q8.status", error: "gen.q8.error" };
+    generate::<I16F16, S>(out, &names, |s| generate_q8_with(model, s));
 }
 
 /// The sampler and batch results.

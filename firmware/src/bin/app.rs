@@ -1,13 +1,14 @@
-//! The application image: what a product using tinyscore would ship (mixture score and
-//! log-density in `I16F16`; the learned score by the int8-weight `q8` network, inputs and
-//! outputs in `I16F16`), measured by `cargo xtask measure` as the `app` image row.
+//! The learned-score application image: what a product deploying a learned score would ship
+//! (the int8-weight `q8` network's score, inputs and outputs in `I16F16`, and samples
+//! generated on the device with it), measured by `cargo xtask measure` as the `app` image
+//! row and compared bit for bit with the host by `cargo xtask qemu`.
 #![no_std]
 #![no_main]
 
 #[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
 #[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
 fn main() -> ! {
-    tinyscore_firmware::run_app()
+    tinyscore_firmware::run_app(tinyscore_programme::run_app)
 }
 
 #[panic_handler]

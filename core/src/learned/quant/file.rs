@@ -160,6 +160,11 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
 
     /// A zero model with placeholder constants, somewhere to decode a file into
     /// ([`Self::decode_into`]); valid (every scale and multiplier in range), useless.
+    ///
+    /// Never inlined: the compiler builds the value in a temporary of its own size and
+    /// copies it out, and that temporary must not stay in the caller's stack frame (2.6 KB
+    /// on a Cortex-M0 for the width-32 model, live through everything the caller does).
+    #[inline(never)]
     pub const fn zeroed() -> Self {
         QuantMlp {
             precond: Preconditioning { sigma: 0.0, noise_floor: 1.0, data_mean: [0.0; D], data_std: [1.0; D] },
