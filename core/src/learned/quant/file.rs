@@ -39,10 +39,10 @@ impl At {
 
 fn put_requant(w: &mut Writer<'_>, rq: &[Requant]) -> Result<(), ModelFileError> {
     for r in rq {
-        w.put(&r.mult.to_le_bytes())?;
+        w.put(&r.mult().to_le_bytes())?;
     }
     for r in rq {
-        w.put(&[r.shift])?;
+        w.put(&[r.shift()])?;
     }
     Ok(())
 }
@@ -56,7 +56,7 @@ fn put_scales(w: &mut Writer<'_>, s: &[f32]) -> Result<(), ModelFileError> {
 
 fn put_dense<const I: usize, const O: usize>(w: &mut Writer<'_>, d: &QuantDense<I, O>) -> Result<(), ModelFileError> {
     for v in d.w.as_flattened() {
-        w.put(&[v ^ 0x80])?; // the offset weight back to i8
+        w.put(&[v ^ super::W_OFFSET])?; // the weight as held back to i8
     }
     for v in &d.bias {
         w.put(&v.to_le_bytes())?;
@@ -110,11 +110,11 @@ fn get_scales(r: &mut Reader<'_>, s: &mut [f32], at: At) -> Result<(), ModelFile
 
 fn get_requant(r: &mut Reader<'_>, rq: &mut [Requant], at: At) -> Result<(), ModelFileError> {
     for q in rq.iter_mut() {
-        q.mult = i32::from_le_bytes(r.take()?);
+        *q = Requant::from_parts(i32::from_le_bytes(r.take()?), 0);
     }
     for (i, q) in rq.iter_mut().enumerate() {
         let [s] = r.take::<1>()?;
-        q.shift = s;
+        *q = Requant::from_parts(q.mult(), s);
         if !q.is_valid() {
             let field = if (1..=62).contains(&s) { "mult" } else { "shift" };
             return Err(at.err(field, i));
@@ -129,8 +129,8 @@ fn get_requant(r: &mut Reader<'_>, rq: &mut [Requant], at: At) -> Result<(), Mod
 fn get_weights(r: &mut Reader<'_>, w: &mut [u8], bias: &mut [i32], at: At) -> Result<(), ModelFileError> {
     for (i, v) in w.iter_mut().enumerate() {
         let [b] = r.take::<1>()?;
-        *v = b ^ 0x80; // i8 to the offset weight
-        if *v == 0 {
+        *v = b ^ super::W_OFFSET; // i8 to the weight as held
+        if b == 0x80 {
             return Err(at.err("w", i));
         }
     }
@@ -175,7 +175,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
                 w_t: [[0.0; TIME_FEATURES]; H],
                 b_in: [0.0; H],
                 scale: [1.0; H],
-                rq: [Requant { mult: 1 << 30, shift: 31 }; H],
+                rq: [Requant::from_parts(1 << 30, 31); H],
             },
             hidden: [QuantDense::zeroed(); L],
             output: QuantOutput::zeroed(),

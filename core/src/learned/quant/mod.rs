@@ -115,18 +115,17 @@ const TANH_CLAMP: u32 = (511 << 10) - 1;
 /// ```
 #[inline(always)]
 pub fn tanh_q15(z: i32) -> i16 {
-    let a = z.unsigned_abs().min(TANH_CLAMP);
+    // |z| and the sign put back without a branch: `s` is 0 or -1, `(v ^ s) - s` is `v` or
+    // `-v` (i32::MIN gives 2^31 as u32, clamped like any large |z|).
+    let s = z >> 31;
+    let a = ((z ^ s).wrapping_sub(s) as u32).min(TANH_CLAMP);
     let i = (a >> 10) as usize;
     let f = (a & 0x3FF) as i32;
     let y0 = masked_entry(&tanh_table::TANH_Q15, i) as i32;
     let y1 = masked_entry(&tanh_table::TANH_Q15, i + 1) as i32;
     // y1 - y0 <= 512, f < 2^10: no overflow; y <= 32767.
-    let y = (y0 + (((y1 - y0) * f + (1 << 9)) >> 10)) as i16;
-    if z < 0 {
-        -y
-    } else {
-        y
-    }
+    let y = y0 + (((y1 - y0) * f + (1 << 9)) >> 10);
+    ((y ^ s) - s) as i16
 }
 
 /// `(a m + 2^(n-1)) >> n`, clamped to `i32`; `m` in `[2^30, 2^31)` and `n` in `[1, 62]`
@@ -284,28 +283,59 @@ impl QuantWork for SatI32F32 {
     }
 }
 
-/// The requantisation of one output channel: `rq(a) = (a mult + 2^(shift-1)) >> shift`.
+/// The requantisation of one output channel: `rq(a) = (a mult + 2^(shift-1)) >> shift`
+/// ([`requantize`]), with the 32-bit path's shift and rounding term worked out once, when
+/// the channel is built or read, rather than at every call.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
 pub struct Requant {
     /// `M` in `[2^30, 2^31)`.
-    pub mult: i32,
+    mult: i32,
+    /// `2^(fast_shift - 1)`: the 32-bit path's rounding term (0 on the 64-bit path).
+    round: i32,
     /// `n` in `[1, 62]`.
-    pub shift: u8,
+    shift: u8,
+    /// `n - 32` when `n >= 33` (the 32-bit path, see [`requantize`]), 0 below (64 bits).
+    fast_shift: u8,
 }
 
 impl Requant {
+    /// From `M` and `n` (valid if [`Self::is_valid`]).
+    pub const fn from_parts(mult: i32, shift: u8) -> Self {
+        let fast_shift = if shift >= 33 && shift <= 62 { shift - 32 } else { 0 };
+        let round = if fast_shift > 0 { 1 << (fast_shift - 1) } else { 0 };
+        Requant { mult, round, shift, fast_shift }
+    }
     /// From a real multiplier (see [`multiplier`]).
     pub fn new(r: f64) -> Option<Self> {
-        multiplier(r).map(|(mult, shift)| Requant { mult, shift })
+        multiplier(r).map(|(mult, shift)| Self::from_parts(mult, shift))
+    }
+    /// `M`.
+    pub const fn mult(&self) -> i32 {
+        self.mult
+    }
+    /// `n`.
+    pub const fn shift(&self) -> u8 {
+        self.shift
     }
     /// `true` if `mult` and `shift` are in range.
     pub fn is_valid(&self) -> bool {
         (1 << 30..=i32::MAX).contains(&self.mult) && (1..=62).contains(&self.shift)
     }
-    /// `rq(a)`.
+    /// `rq(a)`: [`requantize`]`(a, M, n)`, bit for bit. (On the Cortex-M0, whose 64-bit
+    /// product takes four multiplies, reloading the precomputed constants costs more than
+    /// deriving them from `n`: it calls [`requantize`] as it is.)
     #[inline(always)]
     pub fn apply(&self, a: i32) -> i32 {
-        requantize(a, self.mult, self.shift)
+        if cfg!(all(target_arch = "arm", not(target_has_atomic = "32"))) {
+            return requantize(a, self.mult, self.shift);
+        }
+        if self.fast_shift != 0 {
+            // requantize's 32-bit path with its constants precomputed.
+            mul_hi(a, self.mult).wrapping_add(self.round).wrapping_shr(self.fast_shift as u32)
+        } else {
+            requantize_wide(a, self.mult, self.shift as u32)
+        }
     }
     /// The real multiplier `M 2^-n`.
     pub fn real(&self) -> f64 {
@@ -333,9 +363,11 @@ pub struct QuantFirst<const D: usize, const H: usize> {
 /// A hidden or output layer: i8 weights, i32 biases in the accumulator's unit.
 ///
 /// # Memory layout
-/// The weights are kept offset by 128 (`w + 128` in `u8`, read with [`Self::weight`]). How
-/// the layer's inputs are held and multiplied depends on the core; every way gives the plain
-/// `b + sum w h` bit for bit (integer sums modulo 2^32 whose result fits `i32`):
+/// The weights are kept as `u8` (read with [`Self::weight`]): offset by 128 (`w + 128`) on
+/// the Cortex-M0 and the cores with the DSP extension, plain `w` bits elsewhere
+/// (`W_OFFSET`). How the layer's inputs are held and multiplied depends on the core; every
+/// way gives the plain `b + sum w h` bit for bit (integer sums modulo 2^32 whose result fits
+/// `i32`):
 ///
 /// * Cores with the DSP extension (`target_feature = "dsp"`, or an ARM `eabihf` target:
 ///   Cortex-M4F/M7F, for the compilers that do not show `dsp` to `cfg`): the weights are also kept widened to `i16` (2 more bytes per weight,
@@ -347,8 +379,8 @@ pub struct QuantFirst<const D: usize, const H: usize> {
 ///   instructions, one output row at a time. The offsets cancel exactly:
 ///   `sum (w + 128)(h + 32768) - 128 sum (h + 32768) - 32768 sum (w + 128) + 2^22 I
 ///   = sum w h`, the per-row constant folded with the bias (`fold`).
-/// * Elsewhere (Cortex-M3, RISC-V, hosts) the inputs are plain `h` in `i16`, four output rows
-///   at a time sharing each input load: `sum (w + 128) h - 128 sum h = sum w h`.
+/// * Elsewhere (Cortex-M3, RISC-V, hosts) weights and inputs are plain `w` and `h` (signed
+///   loads have immediate offsets there), four output rows at a time sharing each input load.
 ///
 /// `#[repr(C)]`, the per-row constants first: the loads of a layer's constants keep small
 /// immediate offsets.
@@ -357,7 +389,7 @@ pub struct QuantFirst<const D: usize, const H: usize> {
 pub struct QuantDense<const I: usize, const O: usize> {
     /// `b[i]` in units of `scale[i] 2^-15`, `|b| <= 2^30`.
     bias: [i32; O],
-    /// `b[i] - 32768 sum_j (w_ij + 128) + 2^22 I` (wrapping).
+    /// `b[i] - 32768 sum_j (w_ij + 128) + 2^22 I` (wrapping) on the Cortex-M0, `b[i]` elsewhere.
     fold: [i32; O],
     /// Weight scale per output channel, `> 0`.
     pub scale: [f32; O],
@@ -456,6 +488,24 @@ const ACT_OFFSET: i32 = 32768;
 )))]
 const ACT_OFFSET: i32 = 0;
 
+/// How a hidden layer's weight `w` is held in [`QuantDense`]: `w + 128` (as `u8`) where the
+/// kernel reads it unsigned (the Cortex-M0: unsigned loads have an immediate-offset form) or
+/// only widens it (the DSP kernel's copy), `w` itself (as `u8` bits) elsewhere, where signed
+/// byte loads are as cheap and no correction sum is needed.
+#[cfg(any(
+    target_feature = "dsp",
+    all(target_arch = "arm", target_abi = "eabihf"),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+))]
+const W_OFFSET: u8 = 0x80;
+/// How a hidden layer's weight is held (see the other cores' definition): `w` itself.
+#[cfg(not(any(
+    target_feature = "dsp",
+    all(target_arch = "arm", target_abi = "eabihf"),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+)))]
+const W_OFFSET: u8 = 0;
+
 /// A layer input as an integer as held: `h + ACT_OFFSET` (one unsigned load on the M0).
 #[cfg(all(
     not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
@@ -480,25 +530,25 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
     /// All zero (scales 1, multipliers 2^-1: valid, useless).
     pub const fn zeroed() -> Self {
         QuantDense {
-            w: [[128; I]; O],
+            w: [[W_OFFSET; I]; O],
             #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
             w16: [[[0; 2]; I]; O],
             bias: [0; O],
             fold: [0; O],
             scale: [1.0; O],
-            rq: [Requant { mult: 1 << 30, shift: 31 }; O],
+            rq: [Requant::from_parts(1 << 30, 31); O],
         }
     }
 
     /// The weight `w[i][j]` (0 outside the layer), scale `scale[i]`.
     pub fn weight(&self, i: usize, j: usize) -> i8 {
-        self.w.get(i).and_then(|r| r.get(j)).map_or(0, |&b| (b ^ 0x80) as i8)
+        self.w.get(i).and_then(|r| r.get(j)).map_or(0, |&b| (b ^ W_OFFSET) as i8)
     }
 
     /// Set `w[i][j]` (ignored outside the layer; `-128` is stored as `-127`).
     pub fn set_weight(&mut self, i: usize, j: usize, v: i8) {
         if let Some(b) = self.w.get_mut(i).and_then(|r| r.get_mut(j)) {
-            *b = (v.max(-127) as u8) ^ 0x80;
+            *b = (v.max(-127) as u8) ^ W_OFFSET;
         }
         self.refresh();
     }
@@ -520,7 +570,10 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
     fn refresh(&mut self) {
         for ((f, &b), w) in self.fold.iter_mut().zip(self.bias.iter()).zip(self.w.iter()) {
             let sw = w.iter().fold(0i32, |a, &v| a.wrapping_add(v as i32));
-            *f = b.wrapping_sub(sw.wrapping_mul(32768)).wrapping_add((I as i32).wrapping_shl(22));
+            // b - 32768 sum (w + 128) + 2^22 I on the Cortex-M0 (offset weights and inputs);
+            // b where the inputs are not offset (the fold is then unused).
+            let all = (I as i32).wrapping_mul(W_OFFSET as i32).wrapping_mul(ACT_OFFSET);
+            *f = b.wrapping_sub(sw.wrapping_mul(ACT_OFFSET)).wrapping_add(all);
         }
         #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
         {
@@ -529,7 +582,7 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
                 for (j, &v) in row.iter().enumerate() {
                     let p = w16_pos::<I, O>(i, j);
                     if let Some([lo, hi]) = flat.get_mut(p..p + 2) {
-                        [*lo, *hi] = ((v ^ 0x80) as i8 as i16).to_le_bytes();
+                        [*lo, *hi] = ((v ^ W_OFFSET) as i8 as i16).to_le_bytes();
                     }
                 }
             }
@@ -577,33 +630,33 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
         }
     }
 
-    /// `out_i = g(rq_i(b_i + sum_j w_ij h_j))` with the sum of the inputs ([`act_sum`])
-    /// given: four rows at a time. The inputs are plain `h` here (signed loads have immediate
-    /// offsets on these cores): `sum (w + 128) h - 128 sum h = sum w h`, the bias as it is.
+    /// `out_i = g(rq_i(b_i + sum_j w_ij h_j))` (the sum of the inputs is not needed here):
+    /// four rows at a time. Weights and inputs are plain `w` and `h` here (signed loads
+    /// have immediate offsets on these cores), the bias as it is.
     #[cfg(not(any(
         target_feature = "dsp",
         all(target_arch = "arm", target_abi = "eabihf"),
         all(target_arch = "arm", not(target_has_atomic = "32"))
     )))]
     #[inline(always)]
-    fn forward_summed<T>(&self, hb: &[Act; I], sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
-        let sub = sum.wrapping_mul(128);
+    fn forward_summed<T>(&self, hb: &[Act; I], _sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
         let mut rows = self.w.chunks_exact(4);
         let mut outs = out.chunks_exact_mut(4);
         let mut biases = self.bias.chunks_exact(4);
         let mut rqs = self.rq.chunks_exact(4);
-        for (((w4, o4), f4), q4) in (&mut rows).zip(&mut outs).zip(&mut biases).zip(&mut rqs) {
-            if let ([w0, w1, w2, w3], [o0, o1, o2, o3], [f0, f1, f2, f3], [q0, q1, q2, q3]) = (w4, o4, f4, q4) {
-                let [a0, a1, a2, a3] = dot4_u8([w0, w1, w2, w3], hb);
-                *o0 = g(q0.apply(f0.wrapping_sub(sub).wrapping_add(a0 as i32)));
-                *o1 = g(q1.apply(f1.wrapping_sub(sub).wrapping_add(a1 as i32)));
-                *o2 = g(q2.apply(f2.wrapping_sub(sub).wrapping_add(a2 as i32)));
-                *o3 = g(q3.apply(f3.wrapping_sub(sub).wrapping_add(a3 as i32)));
+        for (((w4, o4), b4), q4) in (&mut rows).zip(&mut outs).zip(&mut biases).zip(&mut rqs) {
+            if let ([w0, w1, w2, w3], [o0, o1, o2, o3], [b0, b1, b2, b3], [q0, q1, q2, q3]) = (w4, o4, b4, q4) {
+                let [a0, a1, a2, a3] = dot4_i8([w0, w1, w2, w3], hb);
+                *o0 = g(q0.apply(b0.wrapping_add(a0)));
+                *o1 = g(q1.apply(b1.wrapping_add(a1)));
+                *o2 = g(q2.apply(b2.wrapping_add(a2)));
+                *o3 = g(q3.apply(b3.wrapping_add(a3)));
             }
         }
         let rest = rows.remainder().iter().zip(biases.remainder().iter().zip(rqs.remainder().iter()));
-        for (o, (w, (&f, q))) in outs.into_remainder().iter_mut().zip(rest) {
-            *o = g(q.apply(f.wrapping_sub(sub).wrapping_add(dot_u8(w, hb))));
+        for (o, (w, (&b, q))) in outs.into_remainder().iter_mut().zip(rest) {
+            let [a, _, _, _] = dot4_i8([w, w, w, w], hb);
+            *o = g(q.apply(b.wrapping_add(a)));
         }
     }
 }
@@ -649,7 +702,7 @@ impl<const I: usize, const O: usize> QuantOutput<I, O> {
             bias: [0; O],
             fold: [0; O],
             scale: [1.0; O],
-            rq: [Requant { mult: 1 << 30, shift: 31 }; O],
+            rq: [Requant::from_parts(1 << 30, 31); O],
         }
     }
 
@@ -693,15 +746,22 @@ fn act_sum<const I: usize>(h: &[Act; I]) -> i32 {
     h.iter().fold(0i32, |a, &v| a.wrapping_add(act_term(v)))
 }
 
-/// One input's term of [`act_sum`].
-#[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
+/// One input's term of [`act_sum`]: only the Cortex-M0's kernel, offset weights and
+/// inputs, needs the sum.
+#[cfg(not(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+)))]
 #[inline(always)]
 fn act_term(_v: Act) -> i32 {
     0
 }
 
 /// One input's term of [`act_sum`].
-#[cfg(not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))))]
+#[cfg(all(
+    not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))),
+    all(target_arch = "arm", not(target_has_atomic = "32"))
+))]
 #[inline(always)]
 fn act_term(v: Act) -> i32 {
     v as i32
@@ -779,6 +839,33 @@ fn dot4_u8<const I: usize, A: Widen>(w: [&[u8; I]; 4], h: &[A; I]) -> [u32; 4] {
     }
     let tail =
         |t: &[u8]| t.iter().zip(ht.iter()).fold(0u32, |a, (&x, &y)| a.wrapping_add((x as u32).wrapping_mul(y.widen())));
+    [a0.wrapping_add(tail(t0)), a1.wrapping_add(tail(t1)), a2.wrapping_add(tail(t2)), a3.wrapping_add(tail(t3))]
+}
+
+/// `sum_j w_kj h_j` modulo 2^32 for four rows `k` of plain `i8` weights (held as `u8`
+/// bits) sharing each load of the plain `i16` inputs, unrolled by 4: the kernel of the cores
+/// without DSP extension but the Cortex-M0.
+#[inline(always)]
+#[allow(dead_code)] // the Cortex-M3's and RISC-V's kernel; tested everywhere
+fn dot4_i8<const I: usize>(w: [&[u8; I]; 4], h: &[i16; I]) -> [i32; 4] {
+    let [r0, r1, r2, r3] = w;
+    let (hc, ht) = h.as_chunks::<4>();
+    let ((c0, t0), (c1, t1), (c2, t2), (c3, t3)) =
+        (r0.as_chunks::<4>(), r1.as_chunks::<4>(), r2.as_chunks::<4>(), r3.as_chunks::<4>());
+    let (mut a0, mut a1, mut a2, mut a3) = (0i32, 0i32, 0i32, 0i32);
+    for ((h4, (x0, x1)), (x2, x3)) in hc.iter().zip(c0.iter().zip(c1.iter())).zip(c2.iter().zip(c3.iter())) {
+        let [h0, h1, h2, h3] = *h4;
+        let (h0, h1, h2, h3) = (h0 as i32, h1 as i32, h2 as i32, h3 as i32);
+        let row = |a: i32, x: &[u8; 4]| {
+            let [w0, w1, w2, w3] = *x;
+            a.wrapping_add((w0 as i8 as i32).wrapping_mul(h0))
+                .wrapping_add((w1 as i8 as i32).wrapping_mul(h1))
+                .wrapping_add((w2 as i8 as i32).wrapping_mul(h2))
+                .wrapping_add((w3 as i8 as i32).wrapping_mul(h3))
+        };
+        (a0, a1, a2, a3) = (row(a0, x0), row(a1, x1), row(a2, x2), row(a3, x3));
+    }
+    let tail = |t: &[u8]| t.iter().zip(ht.iter()).fold(0i32, |a, (&x, &y)| a.wrapping_add((x as i8 as i32) * y as i32));
     [a0.wrapping_add(tail(t0)), a1.wrapping_add(tail(t1)), a2.wrapping_add(tail(t2)), a3.wrapping_add(tail(t3))]
 }
 
@@ -1215,7 +1302,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
         // Fewer fraction bits where that keeps every output multiplier below 1/4 (the fast
         // 32-bit requantisation, shift >= 33), down to Q16.
         let mut output_frac = output_frac;
-        while output_frac > 16 && output.rq.iter().any(|r| r.shift < 33) {
+        while output_frac > 16 && output.rq.iter().any(|r| r.shift() < 33) {
             output_frac -= 1;
             quantize_output(&p.output.w, &p.output.b, &mut output, libm::exp2(output_frac as f64), u_out.as_ref())?;
         }
@@ -1419,7 +1506,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
 /// `e_i = sum_j (s_i / 2 + |w_ij| e_j) + s_i 2^-16 + rq` for inputs `|h| <= 1`.
 fn dense_bound<const I: usize, const O: usize>(layer: &QuantDense<I, O>, e: &[f64; I], rq: f64, out: &mut [f64; O]) {
     for ((o, w), &s) in out.iter_mut().zip(layer.w.iter()).zip(layer.scale.iter()) {
-        *o = row_bound(w.iter().map(|&v| ((v ^ 0x80) as i8) as f64), s as f64, e, rq);
+        *o = row_bound(w.iter().map(|&v| ((v ^ W_OFFSET) as i8) as f64), s as f64, e, rq);
     }
 }
 
@@ -1460,7 +1547,7 @@ fn quantize_dense<F: Float, const I: usize, const O: usize>(
     u: Option<&[[f64; I]; I]>,
 ) -> Result<(), QuantError> {
     let parts = (&mut q.w, &mut q.bias, &mut q.scale, &mut q.rq);
-    quantize_layer(w, b, parts, 127, |v| (v as i8 as u8) ^ 0x80, out_unit_inv, at, u)?;
+    quantize_layer(w, b, parts, 127, |v| (v as i8 as u8) ^ W_OFFSET, out_unit_inv, at, u)?;
     q.refresh();
     Ok(())
 }

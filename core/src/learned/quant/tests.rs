@@ -87,6 +87,7 @@ fn requantize_matches_exact_rounding() {
         let exact = ((a as i128 * m as i128) * 2 + (1i128 << n)).div_euclid(1i128 << (n as u32 + 1));
         let exact = exact.clamp(i32::MIN as i128, i32::MAX as i128) as i32;
         assert_eq!(requantize(a, m, n), exact, "{a} {m} {n}");
+        assert_eq!(Requant::from_parts(m, n).apply(a), exact, "precomputed: {a} {m} {n}");
     }
 }
 
@@ -259,7 +260,7 @@ fn offset_layer_equals_the_plain_signed_sum() {
     let mut rng = crate::DefaultRng::seed_from_u64(21);
     let mut layer = QuantDense::<13, 5>::zeroed();
     for i in 0..5 {
-        layer.rq[i] = Requant { mult: 1 << 30, shift: 30 }; // x 1: the raw accumulator
+        layer.rq[i] = Requant::from_parts(1 << 30, 30); // x 1: the raw accumulator
         for j in 0..13 {
             layer.set_weight(i, j, ((rng.next_u32() % 255) as i32 - 127) as i8);
         }
@@ -318,9 +319,12 @@ fn every_kernel_equals_the_plain_sum() {
         let ho = h.map(offset);
         let got4 = dot4_u8([&wo[0], &wo[1], &wo[2], &wo[3]], &ho);
         let got4s = dot4_u8([&wo[0], &wo[1], &wo[2], &wo[3]], &h);
+        let wp = w.map(|r| r.map(|v| v as u8));
+        let plain4 = dot4_i8([&wp[0], &wp[1], &wp[2], &wp[3]], &h);
         for k in 0..4 {
             let exact = (0..I).map(|j| w[k][j] as i64 * h[j] as i64).sum::<i64>() as i32;
             assert_eq!(got[k], exact, "dsp row {k}, I = {I}");
+            assert_eq!(plain4[k], exact, "plain row {k}, I = {I}");
             assert_eq!(dot_i16_tail(w16[k].as_flattened(), h16.as_flattened()), exact);
             assert_eq!(dot_i16(w16[k].as_flattened(), h16.as_flattened()), exact);
             let off = (0..I).map(|j| wo[k][j] as u64 * ho[j] as u64).sum::<u64>() as u32;
