@@ -3,7 +3,7 @@
 # exact score, on three 1-D mixtures of 2, 3 and 4 components with sigma = 2, T = 16,
 # 1000 steps, 100000 samples, for euler-maruyama and pf-ode in f32 and i16f16; plus the
 # uniform-in-t grid for comparison; and the few-step samplers on the Karras grid (their
-# defaults --rho 12, --sigma-min 0.2 x the smallest std): dpm-solver-2m at 20 and 10 score
+# defaults --rho 60, --sigma-min 0.2 x the smallest std, 0.3 x at <= 10 steps): dpm-solver-2m at 20 and 10 score
 # evaluations, edm-heun at 19, in f32 and i16f16. Prints a Markdown table with the score
 # evaluations per sample next to W1. Usage:
 #   scripts/measure-sampling.sh [--count N] [--steps N] [--seed S] [--out DIR] [--with-model]

@@ -127,10 +127,12 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
     )?;
     let mut body = format!(
         "{name} mixture (sigma = 2, T = 16), {count} samples, seed 1; learned model: `train --t-max 16` defaults \
-         (seed 1). Karras grid: --rho {}, --sigma-min {} x the smallest std. Goals (exact, f32): W1 <= 0.012 at \
-         <= 20 evaluations, <= 0.03 at <= 10; learned: <= 0.04 at <= 20.\n\n",
+         (seed 1). Karras grid: --rho {}, --sigma-min {} x the smallest std ({} x for at most {} steps). Goals \
+         (exact, f32): W1 <= 0.012 at <= 20 evaluations, <= 0.03 at <= 10; learned: <= 0.04 at <= 20.\n\n",
         crate::cmd_sample::DEFAULT_RHO,
-        crate::cmd_sample::DEFAULT_SIGMA_MIN_RATIO
+        crate::cmd_sample::DEFAULT_SIGMA_MIN_RATIO,
+        crate::cmd_sample::SHORT_GRID_SIGMA_MIN_RATIO,
+        crate::cmd_sample::SHORT_GRID_STEPS
     );
     body.push_str(&md_table(&["sampler", "grid", "scalar", "score", "steps", "evaluations", "W1"], &rows));
     Ok(Section { title: "Few-step samplers: W1 against score evaluations".into(), body, plots: vec![file] })
