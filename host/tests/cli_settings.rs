@@ -59,3 +59,21 @@ fn errors_name_the_field_or_option() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left.len(), 4, "no output: {left:?}");
 }
+
+#[test]
+fn a_bad_ema_decay_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = (0..40).map(|i| format!("{}\n", i as f64 * 0.1)).collect();
+    std::fs::write(dir.path().join("d.csv"), format!("x0\n{rows}")).unwrap();
+    for bad in ["1", "-0.5", "NaN"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_tinyscore"))
+            .current_dir(dir.path())
+            .args(["train", "--data", "d.csv", "--out", "m.tsm", "--steps", "5", "--ema", bad])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{bad}: {err}");
+        assert!(err.contains(&format!("--ema {bad}")) && err.contains("[0, 1)"), "{bad}: {err}");
+        assert!(!dir.path().join("m.tsm").exists());
+    }
+}

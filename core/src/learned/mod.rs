@@ -11,6 +11,8 @@
 //! * [`weighting`], [`objective`], [`accumulator`]: the time weights, Monte Carlo draws of
 //!   `(t, x)` with the exact or the denoising target, and the streaming loss accumulator
 //!   (exact wide sums, standard error, time bins, merge).
+//! * [`ema`]: the exponential moving average of the parameters ([`Ema`](ema::Ema)), the
+//!   weights a trained model is sampled with.
 //! * [`train`]: one Monte Carlo score-matching step against the exact mixture score, or one
 //!   denoising score-matching step on clean samples from any [`CleanSamples`] source.
 //! * [`model_file`]: the byte format of trained weights (header, parameters, CRC-32).
@@ -20,6 +22,7 @@
 pub mod accumulator;
 pub mod adam;
 pub mod backprop;
+pub mod ema;
 pub mod layer;
 pub mod model;
 pub mod model_file;

@@ -64,6 +64,10 @@ pub struct TrainOptions {
     /// End of the time range [default: 1; with --data: 16, the start time of `sample`].
     #[arg(long, allow_negative_numbers = true)]
     pub t_max: Option<f64>,
+    /// Largest decay of the exponential moving average of the weights that is saved (e.g.
+    /// 0.999; 0: the last step's weights).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub ema: f64,
     /// Fresh draws for the final measurement of R, or with --data of the held-out loss (0
     /// skips it).
     #[arg(long, default_value_t = 200_000, value_parser = crate::limits::count_in::<u64, 0, { crate::limits::MAX_LOSS_SAMPLES }>)]
@@ -87,6 +91,7 @@ impl Default for TrainOptions {
             weighting: None,
             t_min: 0.0,
             t_max: None,
+            ema: 0.0,
             eval_samples: 200_000,
             quiet: false,
         }
@@ -102,6 +107,37 @@ impl TrainOptions {
     /// The end of the time range: as given, else 1 (mixture) or 16 (`--data`).
     pub fn t_max(&self) -> f64 {
         self.t_max.unwrap_or(if self.data.is_some() { 16.0 } else { 1.0 })
+    }
+}
+
+/// The weights to save: an exponential moving average of the training's
+/// ([`tinyscore::learned::ema::Ema`]), or the last step's when the decay is 0.
+pub struct Averager<P>(Option<tinyscore::learned::ema::Ema<P>>);
+
+impl<P: tinyscore::learned::Parameters + Clone> Averager<P>
+where
+    P::Elem: tinyscore::learned::Float,
+{
+    /// Start from `params`; an error unless `0 <= decay < 1`.
+    pub fn new(params: &P, decay: f64) -> Result<Self> {
+        if decay == 0.0 {
+            return Ok(Averager(None));
+        }
+        tinyscore::learned::ema::Ema::new(params, decay)
+            .map(|e| Averager(Some(e)))
+            .ok_or_else(|| anyhow!("--ema {decay}: must be a number in [0, 1), e.g. 0.999"))
+    }
+    /// After each optimiser step.
+    pub fn update(&mut self, params: &P) {
+        if let Some(e) = &mut self.0 {
+            e.update(params);
+        }
+    }
+    /// Replace `params` by the average (nothing when the decay is 0).
+    pub fn apply(&self, params: &mut P) {
+        if let Some(e) = &self.0 {
+            *params = e.average().clone();
+        }
     }
 }
 
@@ -197,12 +233,14 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
     let start = Instant::now();
     let mut curve = Vec::with_capacity(opts.steps as usize);
     let mut ema = f64::NAN;
+    let mut average = Averager::new(&trainer.model.params, opts.ema)?;
     for step in 0..opts.steps {
         trainer.set_lr(schedule(opts.lr, step, opts.steps)).map_err(|e| anyhow!("{e}"))?;
         let l = trainer.step(gm, &mut rng).map_err(|e| anyhow!("{e}"))?;
         if !l.is_finite() {
             bail!("training diverged at step {step} (loss {l}); try a smaller --lr");
         }
+        average.update(&trainer.model.params);
         curve.push(l);
         ema = if ema.is_nan() { l } else { 0.98 * ema + 0.02 * l };
         if step % 50 == 0 {
@@ -212,6 +250,7 @@ pub fn train<const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, opts: &
     }
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
+    average.apply(&mut trainer.model.params);
     let m32: Box<Model<f32, D>> = Box::new(trainer.model);
     let model_bytes = encode(&*m32)?;
     let q = m32.convert::<I16F16>().map_err(|e| anyhow!("quantising to i16f16: {e}"))?;

@@ -28,7 +28,7 @@ use tinyscore::learned::train::{CleanSamples, TimeSampling, TrainConfig, Trainer
 use tinyscore::learned::{Preconditioning, ScoreMlp, Time};
 use tinyscore::sampling::{standard_normal, uniform_f64};
 
-use super::cmd_train::{schedule, TrainOptions, TrainSummary};
+use super::cmd_train::{schedule, Averager, TrainOptions, TrainSummary};
 use super::model_io::{encode, Model};
 use crate::data::Data;
 
@@ -232,12 +232,14 @@ pub fn train_data<const D: usize>(
     let source = DataSamples(train);
     let mut curve = Vec::with_capacity(opts.steps as usize);
     let mut ema = f64::NAN;
+    let mut average = Averager::new(&trainer.model.params, opts.ema)?;
     for step in 0..opts.steps {
         trainer.set_lr(schedule(opts.lr, step, opts.steps)).map_err(|e| anyhow!("{e}"))?;
         let l = trainer.step_denoising(&source, &mut rng);
         if !l.is_finite() {
             bail!("training diverged at step {step} (loss {l}); try a smaller --lr or a larger --t-min");
         }
+        average.update(&trainer.model.params);
         curve.push(l);
         ema = if ema.is_nan() { l } else { 0.98 * ema + 0.02 * l };
         if step % 50 == 0 {
@@ -247,6 +249,7 @@ pub fn train_data<const D: usize>(
     }
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
+    average.apply(&mut trainer.model.params);
     let m32: Box<Model<f32, D>> = Box::new(trainer.model);
     let model_bytes = encode(&*m32)?;
     let bins = if opts.eval_samples > 0 { heldout_bins(&m32, held, opts, opts.eval_samples) } else { Vec::new() };
