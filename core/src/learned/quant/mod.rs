@@ -31,8 +31,9 @@
 //!   word of `a M` in 32-bit arithmetic), with `M` in `[2^30, 2^31)` and `n` in `[1, 62]` chosen so that
 //!   `M 2^-n` is the real multiplier (the layer's input scale times `scale_i` over the output
 //!   unit) within a relative `2^-31`; the result is clamped to `i32`.
-//! * `tanh_q15(z)`: a 512-entry Q15 table of `tanh(k / 64)` on `[0, 8)`, linear interpolation
-//!   on the 10 fraction bits, odd symmetry, `|z| >= 8` clamped; within [`TANH_ERROR`] of
+//! * `tanh_q15(z)`: a Q15 table of `tanh(k / 64)`, `k = 0..343`, linear interpolation on
+//!   the 10 fraction bits, odd symmetry, 32767 for `|z| >= 342 / 64` (where the table is
+//!   32767: `tanh > 1 - 2^-16`); within [`TANH_ERROR`] of
 //!   `tanh(z 2^-16)`.
 //! * Everything depending on `t` only ([`QuantTime`]: `k_d`, `m_d`, `1 / c_d^2`, `1 / n`,
 //!   `B_i(t)`) is computed once per `t` in `f64` ([`QuantMlp::prepare`]); the forward pass
@@ -88,7 +89,8 @@ pub use gptq::Curvature;
 
 /// Bound of `|tanh_q15(z) 2^-15 - tanh(z 2^-16)|` for every `z`: table interpolation
 /// `(1/64)^2 / 8 * 4 / (3 sqrt 3) = 2.35e-5`, table rounding `2^-16`, interpolation rounding
-/// `2^-16`, clamp at 8 `2.3e-7`: `5.4e-5 < 2^-14`.
+/// `2^-16`: `5.4e-5 < 2^-14`; beyond the table (`|z| >= 342 / 64`) 32767 is within `2^-15`
+/// of `tanh`.
 pub const TANH_ERROR: f64 = 1.0 / 16_384.0;
 
 /// Unit of the hidden activations (Q15).
@@ -100,8 +102,12 @@ pub const MAX_BIAS: i32 = 1 << 30;
 /// Largest `output_frac`.
 pub const MAX_OUTPUT_FRAC: u32 = 24;
 
-/// The `|z|` (Q16) beyond which `tanh` is taken from the last table interval.
-const TANH_CLAMP: u32 = (511 << 10) - 1;
+/// Intervals `[k, k + 1] / 64` of the `tanh` table: beyond the last, `tanh` is 32767 (Q15).
+const TANH_INTERVALS: usize = 343;
+
+/// The `|z|` (Q16) beyond which `tanh` is taken from the last table interval (where it is
+/// 32767 throughout, as it is beyond).
+const TANH_CLAMP: u32 = ((TANH_INTERVALS as u32) << 10) - 1;
 
 /// `tanh(z 2^-16)` in Q15 (see the module documentation; error at most [`TANH_ERROR`]).
 ///
@@ -119,13 +125,49 @@ pub fn tanh_q15(z: i32) -> i16 {
     // `-v` (i32::MIN gives 2^31 as u32, clamped like any large |z|).
     let s = z >> 31;
     let a = ((z ^ s).wrapping_sub(s) as u32).min(TANH_CLAMP);
-    let i = (a >> 10) as usize;
+    let (y0, dy) = tanh_interval((a >> 10) as usize);
     let f = (a & 0x3FF) as i32;
-    let y0 = masked_entry(&tanh_table::TANH_Q15, i) as i32;
-    let y1 = masked_entry(&tanh_table::TANH_Q15, i + 1) as i32;
-    // y1 - y0 <= 512, f < 2^10: no overflow; y <= 32767.
-    let y = y0 + (((y1 - y0) * f + (1 << 9)) >> 10);
+    // 0 <= dy <= 512, f < 2^10: no overflow; y <= 32767.
+    let y = y0 + ((dy * f + (1 << 9)) >> 10);
     ((y ^ s) - s) as i16
+}
+
+/// Table interval `i` of [`tanh_q15`] (`i < TANH_INTERVALS`, as the clamp makes it):
+/// `(y_i, y_(i+1) - y_i)`, two halfword loads (the Cortex-M0: the smaller table).
+#[cfg(all(target_arch = "arm", not(target_has_atomic = "32")))]
+#[inline(always)]
+fn tanh_interval(i: usize) -> (i32, i32) {
+    let t = &tanh_table::TANH_Q15;
+    let y0 = t.get(i).map_or(32767, |&v| v as i32);
+    let y1 = t.get(i + 1).map_or(32767, |&v| v as i32);
+    (y0, y1 - y0)
+}
+
+/// Table interval `i` of [`tanh_q15`] (`i < TANH_INTERVALS`): `(y_i, y_(i+1) - y_i)` from
+/// one word of [`TANH_SEGMENTS`].
+#[cfg(not(all(target_arch = "arm", not(target_has_atomic = "32"))))]
+#[inline(always)]
+fn tanh_interval(i: usize) -> (i32, i32) {
+    let e = TANH_SEGMENTS.get(i).copied().unwrap_or(32767);
+    ((e & 0xFFFF) as i32, (e >> 16) as i32)
+}
+
+/// The `tanh` table's intervals, one word each: `y_k | (y_(k+1) - y_k) << 16` (one load per
+/// `tanh`; 1,372 bytes, where the Cortex-M0 keeps the 688-byte table alone).
+#[cfg(not(all(target_arch = "arm", not(target_has_atomic = "32"))))]
+static TANH_SEGMENTS: [u32; TANH_INTERVALS] = tanh_segments();
+
+/// [`TANH_SEGMENTS`] from the table.
+#[cfg(not(all(target_arch = "arm", not(target_has_atomic = "32"))))]
+const fn tanh_segments() -> [u32; TANH_INTERVALS] {
+    let t = &tanh_table::TANH_Q15;
+    let mut s = [0u32; TANH_INTERVALS];
+    let mut k = 0;
+    while k < TANH_INTERVALS {
+        s[k] = t[k] as u32 | (((t[k + 1] - t[k]) as u32) << 16);
+        k += 1;
+    }
+    s
 }
 
 /// `(a m + 2^(n-1)) >> n`, clamped to `i32`; `m` in `[2^30, 2^31)` and `n` in `[1, 62]`

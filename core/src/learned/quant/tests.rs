@@ -77,6 +77,32 @@ fn tanh_q15_within_its_bound() {
 }
 
 #[test]
+fn tanh_q15_is_the_interpolated_table_of_libm() {
+    // The kernel's tables (packed or not, shortened at k = 343) against the definition
+    // computed here from libm: T[k] = min(32767, round(32768 tanh(k / 64))), k < 512,
+    // interpolated on the 10 fraction bits, |z| clamped below 511 / 64.
+    let table = |k: i64| (libm::round(32768.0 * libm::tanh(k as f64 / 64.0)) as i64).min(32767);
+    let reference = |z: i64| {
+        let a = z.abs().min((511 << 10) - 1);
+        let (k, f) = (a >> 10, a & 0x3FF);
+        let y = table(k) + (((table(k + 1) - table(k)) * f + 512) >> 10);
+        if z < 0 {
+            -y
+        } else {
+            y
+        }
+    };
+    let mut z = -(12i64 << 16);
+    while z <= 12 << 16 {
+        assert_eq!(tanh_q15(z as i32) as i64, reference(z), "z = {z}");
+        z += 7;
+    }
+    for z in [i32::MIN, i32::MIN + 1, -(342 << 10), (342 << 10) - 1, 342 << 10, i32::MAX] {
+        assert_eq!(tanh_q15(z) as i64, reference(z as i64), "z = {z}");
+    }
+}
+
+#[test]
 fn requantize_matches_exact_rounding() {
     let mut rng = crate::DefaultRng::seed_from_u64(5);
     for _ in 0..20000 {
