@@ -17,6 +17,10 @@ pub struct Board {
     pub machine_args: &'static [&'static str],
     /// RAM of the board in bytes (the budget for statics + stack).
     pub ram: u64,
+    /// The release profile's `opt-level` for this target: `"s"` (size) where flash is the
+    /// constraint; `"3"` on the Cortex-M4F, where LLVM forms the dual multiply-add `SMLAD`
+    /// of the q8 kernel only at opt-level 3 (its ARMParallelDSP pass).
+    pub opt_level: &'static str,
 }
 
 pub const BOARDS: &[Board] = &[
@@ -26,6 +30,7 @@ pub const BOARDS: &[Board] = &[
         qemu: "qemu-system-arm",
         machine_args: &["-machine", "microbit"],
         ram: 16 * 1024,
+        opt_level: "s",
     },
     Board {
         target: "thumbv7m-none-eabi",
@@ -33,6 +38,7 @@ pub const BOARDS: &[Board] = &[
         qemu: "qemu-system-arm",
         machine_args: &["-machine", "mps2-an385", "-cpu", "cortex-m3"],
         ram: 4 * 1024 * 1024,
+        opt_level: "s",
     },
     Board {
         target: "thumbv7em-none-eabihf",
@@ -40,6 +46,7 @@ pub const BOARDS: &[Board] = &[
         qemu: "qemu-system-arm",
         machine_args: &["-machine", "mps2-an386", "-cpu", "cortex-m4"],
         ram: 4 * 1024 * 1024,
+        opt_level: "3",
     },
     Board {
         target: "riscv32imac-unknown-none-elf",
@@ -47,6 +54,7 @@ pub const BOARDS: &[Board] = &[
         qemu: "qemu-system-riscv32",
         machine_args: &["-machine", "virt", "-bios", "none"],
         ram: 16 * 1024 * 1024,
+        opt_level: "s",
     },
 ];
 
@@ -186,7 +194,32 @@ pub fn cargo_build(route: Route, what: &[&str], targets: &[&str]) -> Command {
     for t in targets {
         cmd.args(["--target", t]);
     }
+    // One cargo run builds one opt-level (`opt_level_groups` splits the targets).
+    if let Some(level) = targets.first().map(|t| opt_level(t)).filter(|&l| l != PROFILE_OPT_LEVEL) {
+        let value = if level.parse::<u8>().is_ok() { level.to_string() } else { format!("\"{level}\"") };
+        cmd.args(["--config", &format!("profile.release.opt-level={value}")]);
+    }
     cmd
+}
+
+/// The release profile's opt-level in firmware/Cargo.toml.
+const PROFILE_OPT_LEVEL: &str = "s";
+
+/// The opt-level a target is built at ([`Board::opt_level`]; the profile's for an unknown one).
+pub fn opt_level(target: &str) -> &'static str {
+    BOARDS.iter().find(|b| b.target == target).map_or(PROFILE_OPT_LEVEL, |b| b.opt_level)
+}
+
+/// `targets` grouped by opt-level (one cargo run each), in their order.
+pub fn opt_level_groups<'a>(targets: &[&'a str]) -> Vec<Vec<&'a str>> {
+    let mut groups: Vec<Vec<&'a str>> = Vec::new();
+    for &t in targets {
+        match groups.iter_mut().find(|g| g.first().map(|f| opt_level(f)) == Some(opt_level(t))) {
+            Some(g) => g.push(t),
+            None => groups.push(vec![t]),
+        }
+    }
+    groups
 }
 
 /// Builds the images run under QEMU for `boards`.
@@ -198,10 +231,13 @@ pub fn build_images(boards: &[&Board]) -> Result<()> {
 
 /// Builds one binary of the firmware crate for `targets`.
 pub fn build_bin(route: Route, bin: &str, targets: &[&str]) -> Result<()> {
-    eprintln!("xtask: building {bin} for {} ({route:?} route)", targets.join(", "));
-    let status = build_command(route, bin, targets).status().context("running cargo for the firmware")?;
-    if !status.success() {
-        bail!("firmware build failed ({status})");
+    for group in opt_level_groups(targets) {
+        let level = group.first().map_or(PROFILE_OPT_LEVEL, |t| opt_level(t));
+        eprintln!("xtask: building {bin} for {} ({route:?} route, opt-level {level})", group.join(", "));
+        let status = build_command(route, bin, &group).status().context("running cargo for the firmware")?;
+        if !status.success() {
+            bail!("firmware build failed ({status})");
+        }
     }
     Ok(())
 }
@@ -221,10 +257,12 @@ pub fn example_path(target: &str, example: &str) -> PathBuf {
 pub fn build_example(targets: &[&str]) -> Result<()> {
     let route = route()?;
     eprintln!("xtask: building example {EXAMPLE} for {} ({route:?} route)", targets.join(", "));
-    let status =
-        cargo_build(route, &["--example", EXAMPLE], targets).status().context("running cargo for the example")?;
-    if !status.success() {
-        bail!("example build failed ({status})");
+    for group in opt_level_groups(targets) {
+        let status =
+            cargo_build(route, &["--example", EXAMPLE], &group).status().context("running cargo for the example")?;
+        if !status.success() {
+            bail!("example build failed ({status})");
+        }
     }
     Ok(())
 }
