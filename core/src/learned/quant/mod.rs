@@ -953,15 +953,28 @@ const fn w16_pos<const I: usize, const O: usize>(i: usize, j: usize) -> usize {
 fn dot4_i16(block: &[u8], h: &[u8]) -> [i32; 4] {
     let (hw, ht) = h.as_chunks::<4>();
     let Some((pairs, tails)) = block.split_at_checked(16 * hw.len()) else { return [0; 4] };
+    let [a0, a1, a2, a3] = dot4_pairs(pairs, hw);
+    let t = ht.len();
+    let tail = |k: usize| tails.get(k * t..(k + 1) * t).map_or(0, |w| dot_i16_tail(w, ht));
+    [a0.wrapping_add(tail(0)), a1.wrapping_add(tail(1)), a2.wrapping_add(tail(2)), a3.wrapping_add(tail(3))]
+}
+
+/// The pairs part of [`dot4_i16`]: `SMLAD` in assembly (`tinyscore-dsp`) with the
+/// `dsp-asm` feature on a core that has it, else two products per word (`SMLABB`, `SMLATT`).
+#[inline(always)]
+#[allow(dead_code)] // the kernel of the cores with the DSP extension; tested everywhere
+fn dot4_pairs(pairs: &[u8], hw: &[[u8; 4]]) -> [i32; 4] {
+    #[cfg(feature = "dsp-asm")]
+    if let Some(a) = tinyscore_dsp::dot4_pairs(pairs, hw.as_flattened()) {
+        return a;
+    }
     let (mut a0, mut a1, mut a2, mut a3) = (0i32, 0i32, 0i32, 0i32);
     for (c, h2) in pairs.as_chunks::<16>().0.iter().zip(hw.iter()) {
         let hv = u32::from_le_bytes(*h2) as i32;
         let [w0, w1, w2, w3] = words(c);
         (a0, a1, a2, a3) = (mac2(a0, w0, hv), mac2(a1, w1, hv), mac2(a2, w2, hv), mac2(a3, w3, hv));
     }
-    let t = ht.len();
-    let tail = |k: usize| tails.get(k * t..(k + 1) * t).map_or(0, |w| dot_i16_tail(w, ht));
-    [a0.wrapping_add(tail(0)), a1.wrapping_add(tail(1)), a2.wrapping_add(tail(2)), a3.wrapping_add(tail(3))]
+    [a0, a1, a2, a3]
 }
 
 /// `sum_j w_j h_j` modulo 2^32 of one row of `i16` weights and the inputs (little-endian
