@@ -1,9 +1,9 @@
-//! The dual 16-bit multiply-add kernel of the q8 network's hidden layers on cores with the
+//! The dual 16-bit multiply-add kernels of the q8 network's hidden and output layers on cores with the
 //! DSP extension (Cortex-M4/M7), in inline assembly: `SMLAD` does two multiply-adds in one
 //! instruction, and LLVM forms it only from single-use 16-bit loads (its ARMParallelDSP
 //! pass, at opt-level 3), not from the four-row kernel that shares each input load.
 //!
-//! `tinyscore` (whose core has no `unsafe`) calls [`dot4_pairs`] when its `dsp-asm`
+//! `tinyscore` (whose core has no `unsafe`) calls [`dot4_pairs`] and [`dot_pairs`] when its `dsp-asm`
 //! feature is on and falls back to its portable kernel whenever this returns `None`:
 //! on every other core, and for a block that is not word-aligned. The results are the same
 //! bits (integer sums modulo 2^32), which `cargo xtask qemu` checks on the Cortex-M4F
@@ -60,6 +60,49 @@ pub fn dot4_pairs(block: &[u8], h: &[u8]) -> Option<[i32; 4]> {
     Some([a0, a1, a2, a3])
 }
 
+/// `sum_j w_j h_j` (modulo 2^32) of `P = min(w.len() / 2, h.len() / 4)` pairs: `w` the
+/// `i16` weights, `h` the inputs as little-endian `i16` bytes. `None` where there is no
+/// `SMLAD` or if `P = 0`. 5 instructions per pair: two loads, `SMLAD`, the loop count and
+/// branch.
+#[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
+#[inline]
+pub fn dot_pairs(w: &[i16], h: &[u8]) -> Option<i32> {
+    let pairs = (w.len() / 2).min(h.len() / 4);
+    if pairs == 0 {
+        return None;
+    }
+    let mut a = 0i32;
+    // SAFETY: the loop runs `pairs >= 1` times and reads `4 pairs` bytes from each of `w`
+    // (`2 w.len() >= 4 pairs`) and `h` (`h.len() >= 4 pairs`) with LDR, which ARMv7E-M
+    // allows unaligned (as the compiler's own code for this target assumes); it writes no
+    // memory and uses no stack, and every register it changes is an operand.
+    unsafe {
+        core::arch::asm!(
+            "2:",
+            "ldr {x}, [{wp}], #4",
+            "ldr {y}, [{hp}], #4",
+            "smlad {a}, {x}, {y}, {a}",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            wp = inout(reg) w.as_ptr() => _,
+            hp = inout(reg) h.as_ptr() => _,
+            n = inout(reg) pairs => _,
+            x = out(reg) _,
+            y = out(reg) _,
+            a = inout(reg) a,
+            options(nostack, readonly),
+        );
+    }
+    Some(a)
+}
+
+/// Where there is no `SMLAD`: always `None` (the caller's portable kernel runs).
+#[cfg(not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))))]
+#[inline]
+pub fn dot_pairs(_w: &[i16], _h: &[u8]) -> Option<i32> {
+    None
+}
+
 /// Where there is no `SMLAD`: always `None` (the caller's portable kernel runs).
 #[cfg(not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))))]
 #[inline]
@@ -74,5 +117,6 @@ mod tests {
         // The host has no SMLAD: the portable kernel must run (the assembly is checked
         // bit for bit under QEMU on the Cortex-M4F, `cargo xtask qemu`).
         assert_eq!(super::dot4_pairs(&[0; 16], &[0; 4]), None);
+        assert_eq!(super::dot_pairs(&[0; 2], &[0; 4]), None);
     }
 }

@@ -774,13 +774,23 @@ impl<const I: usize, const O: usize> QuantOutput<I, O> {
     #[inline(always)]
     fn forward(&self, h: &[Act; I], out: &mut [i32; O]) {
         for ((o, w), (&f, rq)) in out.iter_mut().zip(self.w.iter()).zip(self.fold.iter().zip(self.rq.iter())) {
-            let mut a = f;
-            for (&wj, &hj) in w.iter().zip(h.iter()) {
-                a = a.wrapping_add((wj as i32).wrapping_mul(act_raw(hj)));
-            }
-            *o = rq.apply(a);
+            *o = rq.apply(f.wrapping_add(output_dot(w, h)));
         }
     }
+}
+
+/// `sum_j w_j h_j` (modulo 2^32) of an output row and the inputs as the hidden layers hold
+/// them: `SMLAD` in assembly (`tinyscore-dsp`) for the pairs with the `dsp-asm` feature on a
+/// core that has it, one product at a time otherwise (offset inputs against the folded bias).
+#[inline(always)]
+fn output_dot<const I: usize>(w: &[i16; I], h: &[Act; I]) -> i32 {
+    #[cfg(all(feature = "dsp-asm", any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))))]
+    if let Some(a) = tinyscore_dsp::dot_pairs(w, h.as_flattened()) {
+        let done = 2 * (I / 2);
+        let tail = w.get(done..).unwrap_or(&[]).iter().zip(h.get(done..).unwrap_or(&[]));
+        return tail.fold(a, |a, (&wj, &hj)| a.wrapping_add((wj as i32).wrapping_mul(act_raw(hj))));
+    }
+    w.iter().zip(h.iter()).fold(0i32, |a, (&wj, &hj)| a.wrapping_add((wj as i32).wrapping_mul(act_raw(hj))))
 }
 
 /// The sum of the layer inputs as [`act`] holds them (modulo 2^32; the offset kernels'
