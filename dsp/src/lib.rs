@@ -60,20 +60,21 @@ pub fn dot4_pairs(block: &[u8], h: &[u8]) -> Option<[i32; 4]> {
     Some([a0, a1, a2, a3])
 }
 
-/// `sum_j w_j h_j` (modulo 2^32) of `P = min(w.len() / 2, h.len() / 4)` pairs: `w` the
-/// `i16` weights, `h` the inputs as little-endian `i16` bytes. `None` where there is no
-/// `SMLAD` or if `P = 0`. 5 instructions per pair: two loads, `SMLAD`, the loop count and
-/// branch.
+/// `(sum_(j < n) w_j h_j (modulo 2^32), n)` for the first `n = 8 Q` of the `i16` weights
+/// `w` and inputs `h` (little-endian `i16` bytes), `Q = min(w.len() / 8, h.len() / 16)`
+/// groups of four pairs; the caller adds the rest. `None` where there is no `SMLAD` or if
+/// `Q = 0`. 14 instructions per group (8 multiply-adds): eight loads, four `SMLAD`, the
+/// loop count and branch.
 #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
 #[inline]
-pub fn dot_pairs(w: &[i16], h: &[u8]) -> Option<i32> {
-    let pairs = (w.len() / 2).min(h.len() / 4);
-    if pairs == 0 {
+pub fn dot_pairs(w: &[i16], h: &[u8]) -> Option<(i32, usize)> {
+    let groups = (w.len() / 8).min(h.len() / 16);
+    if groups == 0 {
         return None;
     }
     let mut a = 0i32;
-    // SAFETY: the loop runs `pairs >= 1` times and reads `4 pairs` bytes from each of `w`
-    // (`2 w.len() >= 4 pairs`) and `h` (`h.len() >= 4 pairs`) with LDR, which ARMv7E-M
+    // SAFETY: the loop runs `groups >= 1` times and reads `16 groups` bytes from each of `w`
+    // (`2 w.len() >= 16 groups`) and `h` (`h.len() >= 16 groups`) with LDR, which ARMv7E-M
     // allows unaligned (as the compiler's own code for this target assumes); it writes no
     // memory and uses no stack, and every register it changes is an operand.
     unsafe {
@@ -82,24 +83,33 @@ pub fn dot_pairs(w: &[i16], h: &[u8]) -> Option<i32> {
             "ldr {x}, [{wp}], #4",
             "ldr {y}, [{hp}], #4",
             "smlad {a}, {x}, {y}, {a}",
+            "ldr {x}, [{wp}], #4",
+            "ldr {y}, [{hp}], #4",
+            "smlad {a}, {x}, {y}, {a}",
+            "ldr {x}, [{wp}], #4",
+            "ldr {y}, [{hp}], #4",
+            "smlad {a}, {x}, {y}, {a}",
+            "ldr {x}, [{wp}], #4",
+            "ldr {y}, [{hp}], #4",
+            "smlad {a}, {x}, {y}, {a}",
             "subs {n}, {n}, #1",
             "bne 2b",
             wp = inout(reg) w.as_ptr() => _,
             hp = inout(reg) h.as_ptr() => _,
-            n = inout(reg) pairs => _,
+            n = inout(reg) groups => _,
             x = out(reg) _,
             y = out(reg) _,
             a = inout(reg) a,
             options(nostack, readonly),
         );
     }
-    Some(a)
+    Some((a, 8 * groups))
 }
 
 /// Where there is no `SMLAD`: always `None` (the caller's portable kernel runs).
 #[cfg(not(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))))]
 #[inline]
-pub fn dot_pairs(_w: &[i16], _h: &[u8]) -> Option<i32> {
+pub fn dot_pairs(_w: &[i16], _h: &[u8]) -> Option<(i32, usize)> {
     None
 }
 
@@ -117,6 +127,6 @@ mod tests {
         // The host has no SMLAD: the portable kernel must run (the assembly is checked
         // bit for bit under QEMU on the Cortex-M4F, `cargo xtask qemu`).
         assert_eq!(super::dot4_pairs(&[0; 16], &[0; 4]), None);
-        assert_eq!(super::dot_pairs(&[0; 2], &[0; 4]), None);
+        assert_eq!(super::dot_pairs(&[0; 8], &[0; 16]), None);
     }
 }

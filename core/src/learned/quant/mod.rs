@@ -785,8 +785,7 @@ impl<const I: usize, const O: usize> QuantOutput<I, O> {
 #[inline(always)]
 fn output_dot<const I: usize>(w: &[i16; I], h: &[Act; I]) -> i32 {
     #[cfg(all(feature = "dsp-asm", any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf"))))]
-    if let Some(a) = tinyscore_dsp::dot_pairs(w, h.as_flattened()) {
-        let done = 2 * (I / 2);
+    if let Some((a, done)) = tinyscore_dsp::dot_pairs(w, h.as_flattened()) {
         let tail = w.get(done..).unwrap_or(&[]).iter().zip(h.get(done..).unwrap_or(&[]));
         return tail.fold(a, |a, (&wj, &hj)| a.wrapping_add((wj as i32).wrapping_mul(act_raw(hj))));
     }
