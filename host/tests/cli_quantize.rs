@@ -82,7 +82,7 @@ fn bad_inputs_name_the_option_or_file() {
     assert_eq!(left.len(), 3, "no output written: {left:?}");
 }
 
-/// A q8 file written by `quantize --out` scores within its printed a-priori bound of the
+/// A q8 file written by `quantize --out` scores within its printed error bound of the
 /// `f64` model it came from; the same network quantised in memory from the float file
 /// gives the same scores; a corrupted or truncated q8 file is refused, naming the file.
 #[test]

@@ -63,10 +63,12 @@ fn quantize_one<const D: usize, const K: usize>(
     let d = calibrate::draws(m, src, opts.t_min, opts.t_max, opts.draws, opts.seed)?;
     let ranges = calibrate::layer_ranges(m, &d)?;
     let (q, rep) = calibrate::quantize(m, &d)?;
-    let b = q.error_bound();
+    // The model is rounded by GPTQ with bias correction: the bound takes each weight's and
+    // bias's actual rounding error from the float model.
+    let b = q.error_bound_against(m);
     let mut text = calibrate::format_report(&rep);
     text.push_str(&format!(
-        "a-priori bound: |o_q8 - o_f64| <= {} (output), |score error| <= {:.4e} while |u| <= {:.4}\n",
+        "bound (from the rounding errors): |o_q8 - o_f64| <= {} (output), |score error| <= {:.4e} while |u| <= {:.4}\n",
         b.output.iter().map(|v| format!("{v:.4e}")).collect::<Vec<_>>().join(", "),
         b.score,
         q.input_range()

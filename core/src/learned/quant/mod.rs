@@ -1291,7 +1291,10 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
     /// [`Self::quantize`] with the hidden and output weights rounded by GPTQ ([`Curvature`]
     /// of the same draws): the layer outputs' error rather than each weight's is made small
     /// (`scripts/quant-ablation.py` shows what it gains on the firmware's generation
-    /// model). A layer whose curvature is degenerate is rounded to nearest.
+    /// model). A layer whose curvature is degenerate is rounded to nearest. GPTQ works on
+    /// the inputs' covariance, and each row's mean error on the draws is moved into its
+    /// bias (bias correction, Nagel et al. 2019); bound the result with
+    /// [`Self::error_bound_against`].
     ///
     /// # Errors
     /// As [`Self::quantize`].
@@ -1359,18 +1362,37 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
         }
         let mut hidden = [QuantDense::<H, H>::zeroed(); L];
         for (l, (q, f)) in hidden.iter_mut().zip(p.hidden.iter()).enumerate() {
-            let u = curv.and_then(|c| c.hidden.get(l).and_then(|m| gptq::factor(m, c.draws)));
-            quantize_dense(&f.w, &f.b, q, (1u32 << PRE_FRAC) as f64, ("hidden", l as u16), u.as_ref())?;
+            let u = curv.and_then(|c| {
+                let (m, sum) = (c.hidden.get(l)?, c.hidden_sum.get(l)?);
+                gptq::factor(&gptq::centered(m, sum, c.draws), c.draws)
+            });
+            let mean = curv.and_then(|c| c.hidden_sum.get(l).map(|m| m.map(|v| v / c.draws.max(1) as f64)));
+            quantize_dense(&f.w, &f.b, q, (1u32 << PRE_FRAC) as f64, ("hidden", l as u16), u.as_ref(), mean.as_ref())?;
         }
-        let u_out = curv.and_then(|c| gptq::factor(&c.output, c.draws));
+        let u_out = curv.and_then(|c| gptq::factor(&gptq::centered(&c.output, &c.output_sum, c.draws), c.draws));
+        let m_out = curv.map(|c| c.output_sum.map(|v| v / c.draws.max(1) as f64));
         let mut output = QuantOutput::<H, D>::zeroed();
-        quantize_output(&p.output.w, &p.output.b, &mut output, libm::exp2(output_frac as f64), u_out.as_ref())?;
+        quantize_output(
+            &p.output.w,
+            &p.output.b,
+            &mut output,
+            libm::exp2(output_frac as f64),
+            u_out.as_ref(),
+            m_out.as_ref(),
+        )?;
         // Fewer fraction bits where that keeps every output multiplier below 1/4 (the fast
         // 32-bit requantisation, shift >= 33), down to Q16.
         let mut output_frac = output_frac;
         while output_frac > 16 && output.rq.iter().any(|r| r.shift() < 33) {
             output_frac -= 1;
-            quantize_output(&p.output.w, &p.output.b, &mut output, libm::exp2(output_frac as f64), u_out.as_ref())?;
+            quantize_output(
+                &p.output.w,
+                &p.output.b,
+                &mut output,
+                libm::exp2(output_frac as f64),
+                u_out.as_ref(),
+                m_out.as_ref(),
+            )?;
         }
         Ok(QuantMlp { precond: model.precond, input_scale, output_frac, first, hidden, output })
     }
@@ -1537,7 +1559,45 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
     /// + the output unit / 2`; after `tanh`, `e + TANH_ERROR`. The input's error is
     /// `s_u (1/2 + 1/64)` (rounding, plus the working type's rounding of `(x - m) k`).
     /// The score's own arithmetic in `S` (`o / n`, the skip term) is not included.
+    ///
+    /// This assumes every weight and bias rounded to nearest ([`Self::quantize`]); for a
+    /// model rounded by GPTQ with its bias correction ([`Self::quantize_gptq`]), whose
+    /// weights may move further, use [`Self::error_bound_against`].
     pub fn error_bound(&self) -> QuantBound<D> {
+        self.bound_with(|_, _, _| None)
+    }
+
+    /// [`Self::error_bound`] with the hidden and output layers' actual rounding errors
+    /// `|w - s wq|` and `|b - s 2^-15 bq|` taken from the float `model` this one was
+    /// quantised from (valid for any rounding: nearest, GPTQ, bias-corrected biases).
+    pub fn error_bound_against<F: Float>(&self, model: &ScoreMlp<F, D, H, L>) -> QuantBound<D> {
+        let p = &model.params;
+        let act_unit = 1.0 / (1u32 << ACT_FRAC) as f64;
+        self.bound_with(|layer, row, col| {
+            let (w, b, q, bq, s) = match self.hidden.get(layer) {
+                Some(l) => {
+                    let f = p.hidden.get(layer)?;
+                    let q = col.map(|j| l.weight(row, j) as f64);
+                    (f.w.get(row)?, f.b.get(row)?, q, *l.bias.get(row)?, *l.scale.get(row)?)
+                }
+                None => {
+                    let q = col.map(|j| self.output.weight(row, j) as f64);
+                    let o = &self.output;
+                    (p.output.w.get(row)?, p.output.b.get(row)?, q, *o.bias.get(row)?, *o.scale.get(row)?)
+                }
+            };
+            let s = s as f64;
+            Some(match (col, q) {
+                (Some(j), Some(q)) => (w.get(j)?.as_f64() - s * q).abs(),
+                _ => (b.as_f64() - s * act_unit * bq as f64).abs(),
+            })
+        })
+    }
+
+    /// The bound with `dev(layer, row, col)` the rounding error of weight `col` (bias for
+    /// `None`) of row `row` of hidden layer `layer` (the output layer for `layer = L`), in
+    /// real units, where known; rounding to nearest assumed where it is `None`.
+    fn bound_with(&self, dev: impl Fn(usize, usize, Option<usize>) -> Option<f64>) -> QuantBound<D> {
         let su = self.input_scale as f64;
         let umax = self.input_range();
         let eu = su * (0.5 + 1.0 / 64.0);
@@ -1552,36 +1612,41 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
             }
             *ei = v.min(2.0) + TANH_ERROR;
         }
-        for layer in self.hidden.iter() {
+        for (l, layer) in self.hidden.iter().enumerate() {
             let mut next = [0.0f64; H];
-            dense_bound(layer, &e, requant, &mut next);
+            for (i, (o, (w, &s))) in next.iter_mut().zip(layer.w.iter().zip(layer.scale.iter())).enumerate() {
+                let w = w.iter().map(|&v| ((v ^ W_OFFSET) as i8) as f64);
+                *o = row_bound(w, s as f64, &e, requant, |j| dev(l, i, j));
+            }
             e = next.map(|v| v.min(2.0) + TANH_ERROR);
         }
         let unit = libm::exp2(-(self.output_frac as f64));
         // The multiplier's relative 2^-31 on |o| < 2^31 units, and the rounding.
         let out_rq = unit + 0.5 * unit;
         let mut output = [0.0f64; D];
-        for ((o, w), &s) in output.iter_mut().zip(self.output.w.iter()).zip(self.output.scale.iter()) {
-            *o = row_bound(w.iter().map(|&v| v as f64), s as f64, &e, out_rq);
+        for (i, (o, (w, &s))) in output.iter_mut().zip(self.output.w.iter().zip(self.output.scale.iter())).enumerate() {
+            *o = row_bound(w.iter().map(|&v| v as f64), s as f64, &e, out_rq, |j| dev(L, i, j));
         }
         let worst = output.iter().fold(0.0f64, |a, &b| a.max(b));
         QuantBound { output, score: worst / self.precond.noise_floor }
     }
 }
 
-/// `e_i = sum_j (s_i / 2 + |w_ij| e_j) + s_i 2^-16 + rq` for inputs `|h| <= 1`.
-fn dense_bound<const I: usize, const O: usize>(layer: &QuantDense<I, O>, e: &[f64; I], rq: f64, out: &mut [f64; O]) {
-    for ((o, w), &s) in out.iter_mut().zip(layer.w.iter()).zip(layer.scale.iter()) {
-        *o = row_bound(w.iter().map(|&v| ((v ^ W_OFFSET) as i8) as f64), s as f64, e, rq);
-    }
-}
-
 /// The bound of one output unit: weights `w` (integers, scale `s`), inputs with errors `e`
-/// (magnitudes at most 1), requantisation error `rq`.
-fn row_bound<const I: usize>(w: impl Iterator<Item = f64>, s: f64, e: &[f64; I], rq: f64) -> f64 {
-    let mut v = 0.5 * s / (1u32 << ACT_FRAC) as f64 + rq;
-    for (wj, &ej) in w.zip(e.iter()) {
-        v += 0.5 * s + (wj.abs() * s + 0.5 * s) * ej;
+/// (magnitudes at most 1), requantisation error `rq`; `dev(j)` the rounding error of weight
+/// `j` (bias: `None`) where known, else half a unit (rounding to nearest):
+/// `e = bias rounding + rq + sum_j (dev_j + (|w_j| s + dev_j) e_j)`.
+fn row_bound<const I: usize>(
+    w: impl Iterator<Item = f64>,
+    s: f64,
+    e: &[f64; I],
+    rq: f64,
+    dev: impl Fn(Option<usize>) -> Option<f64>,
+) -> f64 {
+    let mut v = dev(None).unwrap_or(0.5 * s / (1u32 << ACT_FRAC) as f64) + rq;
+    for (j, (wj, &ej)) in w.zip(e.iter()).enumerate() {
+        let d = dev(Some(j)).unwrap_or(0.5 * s);
+        v += d + (wj.abs() * s + d) * ej;
     }
     v
 }
@@ -1595,10 +1660,11 @@ fn quantize_output<F: Float, const I: usize, const O: usize>(
     q: &mut QuantOutput<I, O>,
     out_unit_inv: f64,
     u: Option<&[[f64; I]; I]>,
+    mean: Option<&[f64; I]>,
 ) -> Result<(), QuantError> {
     let qmax = QuantOutput::<I, O>::QMAX;
     let parts = (&mut q.w, &mut q.bias, &mut q.scale, &mut q.rq);
-    quantize_layer(w, b, parts, qmax, |v| v as i16, out_unit_inv, ("output", 0), u)?;
+    quantize_layer(w, b, parts, qmax, |v| v as i16, out_unit_inv, ("output", 0), u, mean)?;
     q.refresh();
     Ok(())
 }
@@ -1611,9 +1677,10 @@ fn quantize_dense<F: Float, const I: usize, const O: usize>(
     out_unit_inv: f64,
     at: (&'static str, u16),
     u: Option<&[[f64; I]; I]>,
+    mean: Option<&[f64; I]>,
 ) -> Result<(), QuantError> {
     let parts = (&mut q.w, &mut q.bias, &mut q.scale, &mut q.rq);
-    quantize_layer(w, b, parts, 127, |v| (v as i8 as u8) ^ W_OFFSET, out_unit_inv, at, u)?;
+    quantize_layer(w, b, parts, 127, |v| (v as i8 as u8) ^ W_OFFSET, out_unit_inv, at, u, mean)?;
     q.refresh();
     Ok(())
 }
@@ -1635,6 +1702,7 @@ fn quantize_layer<F: Float, T, const I: usize, const O: usize>(
     out_unit_inv: f64,
     (layer, layer_index): (&'static str, u16),
     u: Option<&[[f64; I]; I]>,
+    mean: Option<&[f64; I]>,
 ) -> Result<(), QuantError> {
     let act_unit = 1.0 / (1u32 << ACT_FRAC) as f64;
     for (i, ((((wrow, &bi), wq), (bq, s)), rq)) in w
@@ -1648,13 +1716,25 @@ fn quantize_layer<F: Float, T, const I: usize, const O: usize>(
         if !(row_max(wrow).1 && bi.as_f64().is_finite()) {
             return Err(QuantError::NotFinite { layer, layer_index });
         }
+        let mut ints = [0i32; I];
         *s = quantize_row_with(wrow, qmax as f64, u, |j, v| {
             if let Some(d) = wq.get_mut(j) {
                 *d = store(v);
             }
+            if let Some(d) = ints.get_mut(j) {
+                *d = v;
+            }
+        });
+        // Bias correction: the rounded weights' mean error on the draws, `sum_j (w_j - s q_j)
+        // mean(h_j)`, moved into the bias.
+        let corr = mean.map_or(0.0, |m| {
+            wrow.iter()
+                .zip(ints.iter())
+                .zip(m.iter())
+                .fold(0.0, |a, ((w, &q), &mu)| a + (w.as_f64() - *s as f64 * q as f64) * mu)
         });
         let unit = *s as f64 * act_unit;
-        let r = round_half_away(bi.as_f64() / unit);
+        let r = round_half_away((bi.as_f64() + corr) / unit);
         if r.abs() > MAX_BIAS as f64 {
             return Err(QuantError::Bias { layer, layer_index, channel: i as u16 });
         }

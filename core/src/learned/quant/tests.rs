@@ -129,13 +129,70 @@ fn multiplier_is_within_its_relative_error() {
     assert_eq!(multiplier(1e-12), None); // would need n > 62
 }
 
+/// The model quantised by GPTQ (with its bias correction) on the same draws as [`calibrated`].
+fn calibrated_gptq(m: &M) -> Q {
+    let mut cal = Calibration::new();
+    let mut curv = Curvature::new();
+    let mut rng = crate::DefaultRng::seed_from_u64(99);
+    for _ in 0..2000 {
+        let (t, x) = draw(&mut rng, m);
+        assert!(cal.observe(m, t, &x) && curv.observe(m, t, &x));
+    }
+    QuantMlp::quantize_gptq(m, &cal, &curv).unwrap()
+}
+
 #[test]
 fn quantised_output_within_the_a_priori_bound() {
+    output_within_bound(calibrated, |q, _| q.error_bound());
+}
+
+#[test]
+fn gptq_output_within_the_bound_against_the_float_model() {
+    output_within_bound(calibrated_gptq, |q, m| q.error_bound_against(m));
+    // Against the float model, a nearest-rounded model's bound is its a-priori bound or tighter.
+    let m = model(2);
+    let q = calibrated(&m);
+    let (a, b) = (q.error_bound(), q.error_bound_against(&m));
+    assert!(b.output.iter().zip(a.output.iter()).all(|(b, a)| b <= a), "{b:?} vs {a:?}");
+}
+
+#[test]
+fn gptq_bias_correction_removes_the_mean_error() {
+    // The quantised output's mean error over fresh draws is smaller with the bias
+    // correction of `quantize_gptq` than the spread of the error (independent check: the
+    // float model in f64 as the reference).
+    let m = model(5);
+    let q = calibrated_gptq(&m);
+    let exact = m.convert::<f64>().unwrap();
+    let mut rng = crate::DefaultRng::seed_from_u64(7);
+    let (mut sum, mut sum2, n) = ([0.0f64; 2], [0.0f64; 2], 4000);
+    for _ in 0..n {
+        let (t, x) = draw(&mut rng, &m);
+        let xf = x.map(|v| v as f64);
+        let tc = exact.time_consts(t).unwrap();
+        let mut tr = crate::learned::model::Trace::new();
+        exact.forward_traced(&tc, &xf, &mut tr);
+        let mut qtr = QuantTrace::new();
+        q.forward_traced(&q.prepare::<f64>(t).unwrap(), &xf, &mut qtr);
+        for d in 0..2 {
+            let e = qtr.out[d] as f64 * libm::exp2(-(q.output_frac as f64)) - tr.out[d];
+            sum[d] += e;
+            sum2[d] += e * e;
+        }
+    }
+    for d in 0..2 {
+        let mean = sum[d] / n as f64;
+        let rms = libm::sqrt(sum2[d] / n as f64);
+        assert!(mean.abs() < 0.5 * rms, "d {d}: mean {mean}, rms {rms}");
+    }
+}
+
+fn output_within_bound(quantise: fn(&M) -> Q, bound_of: fn(&Q, &M) -> QuantBound<2>) {
     for seed in 1..4 {
         let m = model(seed);
-        let q = calibrated(&m);
+        let q = quantise(&m);
         let exact = m.convert::<f64>().unwrap();
-        let bound = q.error_bound();
+        let bound = bound_of(&q, &m);
         let mut rng = crate::DefaultRng::seed_from_u64(seed + 100);
         let mut worst = [0.0f64; 2];
         let mut worst_score = 0.0f64;
