@@ -199,6 +199,18 @@ pub fn round_row<F: Float, const N: usize>(
     }
 }
 
+/// `m - sum sum^T / draws`: the sums of `(h - mean)(h - mean)^T` from those of `h h^T` and `h`.
+pub fn centered<const N: usize>(m: &[[f64; N]; N], sum: &[f64; N], draws: u64) -> [[f64; N]; N] {
+    let n = draws.max(1) as f64;
+    let mut c = *m;
+    for (row, &si) in c.iter_mut().zip(sum.iter()) {
+        for (v, &sj) in row.iter_mut().zip(sum.iter()) {
+            *v -= si * sj / n;
+        }
+    }
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,16 +283,4 @@ mod tests {
         }
         assert!(total_g < 0.7 * total_r, "gptq {total_g} nearest {total_r}");
     }
-}
-
-/// `m - sum sum^T / draws`: the sums of `(h - mean)(h - mean)^T` from those of `h h^T` and `h`.
-pub fn centered<const N: usize>(m: &[[f64; N]; N], sum: &[f64; N], draws: u64) -> [[f64; N]; N] {
-    let n = draws.max(1) as f64;
-    let mut c = *m;
-    for (row, &si) in c.iter_mut().zip(sum.iter()) {
-        for (v, &sj) in row.iter_mut().zip(sum.iter()) {
-            *v -= si * sj / n;
-        }
-    }
-    c
 }
