@@ -165,6 +165,42 @@ fn train_config(batch: usize, lr: f64) -> TrainConfig {
     TrainConfig { t_min: 0.0, t_max: 1.0, weighting: Weighting::One, batch, lr, ..TrainConfig::default() }
 }
 
+/// A q8 network of odd width (11: the kernels' remainders of rows, of input pairs and of
+/// the output layer's pairs all run), quantised on the device from a seeded random float
+/// model (calibration on 256 seeded draws, weights to nearest), its score at [`POINTS`] in
+/// `I16F16`: the same bits on every core, whatever kernel (the M4F's `SMLAD` assembly, the
+/// M0's offset kernel, the portable one) it takes.
+#[inline(never)]
+fn odd_width_results<K: Sink>(out: &mut K) {
+    let gm = DEFAULT_MIXTURE;
+    let mut rng = DefaultRng::seed_from_u64(black_box(21));
+    let Ok(mut m) = ScoreMlp::<f32, 1, 11, 1>::new_random(Preconditioning::from_mixture(&gm), &mut rng) else {
+        out.u32("net.q8odd.error", 1);
+        return;
+    };
+    for v in m.params.output.w.iter_mut().flat_map(|r| r.iter_mut()) {
+        *v = (2.0 * uniform_f64(&mut rng) - 1.0) as f32;
+    }
+    let mut cal = Calibration::new();
+    let mut i = 0;
+    while i < 256 {
+        let t = uniform_f64(&mut rng);
+        let x = [(6.0 * uniform_f64(&mut rng) - 3.0) as f32];
+        cal.observe(&m, t, &x);
+        i += 1;
+    }
+    let Ok(q) = QuantMlp::quantize(&m, &cal) else {
+        out.u32("net.q8odd.error", 2);
+        return;
+    };
+    for (i, &(t, x)) in POINTS.iter().enumerate() {
+        let (xs, _) = I16F16::from_f64(black_box(x));
+        let (s, st) = q.score(black_box(t), &[xs]);
+        out.item32("net.q8odd.i16f16.score", i as u32, s[0].bits());
+        out.item32("net.q8odd.i16f16.status", i as u32, status_bits(st));
+    }
+}
+
 #[inline(never)]
 fn training_results<K: Sink>(out: &mut K) {
     let gm = DEFAULT_MIXTURE;
@@ -253,6 +289,7 @@ pub fn run<K: Sink>(out: &mut K) {
         ],
     );
     q8_results::<I16F16, K>(out, Q8_I16F16_NAMES);
+    odd_width_results(out);
     training_results(out);
 }
 

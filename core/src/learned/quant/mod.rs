@@ -443,10 +443,17 @@ pub struct QuantDense<const I: usize, const O: usize> {
     /// `w[i][j] + 128`, `|w| <= 127`.
     w: [[u8; I]; O],
     /// `w[i][j]` as `i16`, little-endian bytes, laid out as [`w16_pos`] says (the DSP
-    /// kernel's copy of `w`).
+    /// kernel's copy of `w`), word-aligned for its double-word loads at any width.
     #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
-    w16: [[[u8; 2]; I]; O],
+    w16: WordAligned<[[[u8; 2]; I]; O]>,
 }
+
+/// A value aligned to 4 bytes (the `SMLAD` kernel's `LDRD` needs word-aligned weights; a
+/// byte array alone may land anywhere in its struct, and the kernel would fall back).
+#[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, align(4))]
+struct WordAligned<T>(T);
 
 /// A layer input as the multiply-adds read it: `h` as `i16` little-endian bytes on cores with
 /// the DSP extension, `h + 32768` elsewhere (see [`QuantDense`]).
@@ -576,7 +583,7 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
         QuantDense {
             w: [[W_OFFSET; I]; O],
             #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
-            w16: [[[0; 2]; I]; O],
+            w16: WordAligned([[[0; 2]; I]; O]),
             bias: [0; O],
             fold: [0; O],
             scale: [1.0; O],
@@ -621,7 +628,7 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
         }
         #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
         {
-            let flat = self.w16.as_flattened_mut().as_flattened_mut();
+            let flat = self.w16.0.as_flattened_mut().as_flattened_mut();
             for (i, row) in self.w.iter().enumerate() {
                 for (j, &v) in row.iter().enumerate() {
                     let p = w16_pos::<I, O>(i, j);
@@ -644,7 +651,7 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
     #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
     #[inline(always)]
     fn forward_summed<T>(&self, h: &[Act; I], _sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
-        let mut rows = self.w16.chunks_exact(4);
+        let mut rows = self.w16.0.chunks_exact(4);
         let mut outs = out.chunks_exact_mut(4);
         let mut biases = self.bias.chunks_exact(4);
         let mut rqs = self.rq.chunks_exact(4);
