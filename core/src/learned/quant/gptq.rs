@@ -75,6 +75,20 @@ impl<const H: usize, const L: usize> Curvature<H, L> {
         self.draws += 1;
         true
     }
+
+    /// What quantising layer `l`'s weights needs (`l < L` a hidden layer, `l = L` the
+    /// output layer): GPTQ's [`factor`] of its inputs' covariance (`None` if degenerate) and
+    /// the inputs' means (for the bias correction); `None` for both without draws.
+    pub fn layer(&self, l: usize) -> (Option<[[f64; H]; H]>, Option<[f64; H]>) {
+        let stats = match (self.hidden.get(l), self.hidden_sum.get(l)) {
+            (Some(m), Some(sum)) => Some((m, sum)),
+            _ if l == L => Some((&self.output, &self.output_sum)),
+            _ => None,
+        };
+        let Some((m, sum)) = stats.filter(|_| self.draws > 0) else { return (None, None) };
+        let n = self.draws as f64;
+        (factor(&centered(m, sum, self.draws), self.draws), Some(sum.map(|v| v / n)))
+    }
 }
 
 fn add<const N: usize>(sum: &mut [f64; N], h: &[f64; N]) {
@@ -200,7 +214,7 @@ pub fn round_row<F: Float, const N: usize>(
 }
 
 /// `m - sum sum^T / draws`: the sums of `(h - mean)(h - mean)^T` from those of `h h^T` and `h`.
-pub fn centered<const N: usize>(m: &[[f64; N]; N], sum: &[f64; N], draws: u64) -> [[f64; N]; N] {
+fn centered<const N: usize>(m: &[[f64; N]; N], sum: &[f64; N], draws: u64) -> [[f64; N]; N] {
     let n = draws.max(1) as f64;
     let mut c = *m;
     for (row, &si) in c.iter_mut().zip(sum.iter()) {

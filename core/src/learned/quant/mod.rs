@@ -1368,38 +1368,24 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
             })?;
         }
         let mut hidden = [QuantDense::<H, H>::zeroed(); L];
+        let layer = |l: usize| curv.map_or((None, None), |c| c.layer(l));
         for (l, (q, f)) in hidden.iter_mut().zip(p.hidden.iter()).enumerate() {
-            let u = curv.and_then(|c| {
-                let (m, sum) = (c.hidden.get(l)?, c.hidden_sum.get(l)?);
-                gptq::factor(&gptq::centered(m, sum, c.draws), c.draws)
-            });
-            let mean = curv.and_then(|c| c.hidden_sum.get(l).map(|m| m.map(|v| v / c.draws.max(1) as f64)));
+            let (u, mean) = layer(l);
             quantize_dense(&f.w, &f.b, q, (1u32 << PRE_FRAC) as f64, ("hidden", l as u16), u.as_ref(), mean.as_ref())?;
         }
-        let u_out = curv.and_then(|c| gptq::factor(&gptq::centered(&c.output, &c.output_sum, c.draws), c.draws));
-        let m_out = curv.map(|c| c.output_sum.map(|v| v / c.draws.max(1) as f64));
+        let (u_out, m_out) = layer(L);
         let mut output = QuantOutput::<H, D>::zeroed();
-        quantize_output(
-            &p.output.w,
-            &p.output.b,
-            &mut output,
-            libm::exp2(output_frac as f64),
-            u_out.as_ref(),
-            m_out.as_ref(),
-        )?;
+        let quantize_out = |output: &mut QuantOutput<H, D>, frac: u32| {
+            let unit_inv = libm::exp2(frac as f64);
+            quantize_output(&p.output.w, &p.output.b, output, unit_inv, u_out.as_ref(), m_out.as_ref())
+        };
+        quantize_out(&mut output, output_frac)?;
         // Fewer fraction bits where that keeps every output multiplier below 1/4 (the fast
         // 32-bit requantisation, shift >= 33), down to Q16.
         let mut output_frac = output_frac;
         while output_frac > 16 && output.rq.iter().any(|r| r.shift() < 33) {
             output_frac -= 1;
-            quantize_output(
-                &p.output.w,
-                &p.output.b,
-                &mut output,
-                libm::exp2(output_frac as f64),
-                u_out.as_ref(),
-                m_out.as_ref(),
-            )?;
+            quantize_out(&mut output, output_frac)?;
         }
         Ok(QuantMlp { precond: model.precond, input_scale, output_frac, first, hidden, output })
     }
