@@ -102,12 +102,15 @@ def requantize(acc, mult, shift):
 
 
 def tanh_q15(z):
-    a = np.minimum(np.abs(z), 511 * 2**10 - 1)
-    i = a >> 10
-    f = a & (2**10 - 1)
-    y0, y1 = TABLE[i], TABLE[i + 1]
-    y = y0 + (((y1 - y0) * f + 2**9) >> 10)
-    return np.where(z < 0, -y, y)
+    """The odd table T(k) = sign(k) TABLE[|k|] interpolated on the 10 fraction bits
+    (floor division, also for z < 0), rounded to nearest with ties up."""
+    c = np.clip(z, -511 * 2**10, 511 * 2**10 - 1)
+    k = c >> 10
+    f = c & (2**10 - 1)
+    y0 = np.where(k < 0, -TABLE[np.abs(k)], TABLE[np.abs(k)])
+    k1 = k + 1
+    y1 = np.where(k1 < 0, -TABLE[np.abs(k1)], TABLE[np.abs(k1)])
+    return y0 + (((y1 - y0) * f + 2**9) >> 10)
 
 
 def forward(m, t, x):

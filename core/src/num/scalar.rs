@@ -125,15 +125,20 @@ macro_rules! fixed_scalar {
                 SatI32F32((self.to_bits() as i64) << (32 - $frac))
             }
 
+            /// `round(w 2^-(32 - F))`, ties away from zero ([`SatI32F32::round_shift`]), in
+            /// 64 bits: `(w + 2^(S-1) - [w < 0]) >> S`, the sum saturated (a sum past
+            /// `i64::MAX` is out of range either way). A saturated `w` (`i64::MIN` or
+            /// `MAX`) is out of range too, so the range check alone gives the status
+            /// (`from_work_matches_the_i128_rounding`).
             #[inline]
             fn from_work(w: SatI32F32) -> (Self, Status) {
-                let raw = SatI32F32::round_shift(w.0 as i128, 32 - $frac);
-                if raw > i32::MAX as i128 {
-                    (<$t>::MAX, Status::Saturated)
-                } else if raw < i32::MIN as i128 {
-                    (<$t>::MIN, Status::Saturated)
-                } else {
-                    (<$t>::from_bits(raw as i32), Status::from_saturated(w.is_limit()))
+                const S: u32 = 32 - $frac;
+                let v = w.0;
+                let raw = v.saturating_add((1i64 << (S - 1)) - (v < 0) as i64) >> S;
+                match i32::try_from(raw) {
+                    Ok(r) => (<$t>::from_bits(r), Status::Ok),
+                    Err(_) if raw > 0 => (<$t>::MAX, Status::Saturated),
+                    Err(_) => (<$t>::MIN, Status::Saturated),
                 }
             }
         }
@@ -160,5 +165,45 @@ mod tests {
         assert_eq!(v, I8F24::MIN);
         let (_, st) = I8F24::from_f64(f64::NAN);
         assert_eq!(st, Status::Saturated);
+    }
+
+    /// The 64-bit `from_work` against the definition in `i128` (round half away from zero,
+    /// saturate, a saturated input flagged), on edges and pseudo-random raw values.
+    #[test]
+    fn from_work_matches_the_i128_rounding() {
+        fn reference(w: i64, s: u32) -> (i32, Status) {
+            let raw = SatI32F32::round_shift(w as i128, s);
+            if raw > i32::MAX as i128 {
+                (i32::MAX, Status::Saturated)
+            } else if raw < i32::MIN as i128 {
+                (i32::MIN, Status::Saturated)
+            } else {
+                (raw as i32, Status::from_saturated(w == i64::MIN || w == i64::MAX))
+            }
+        }
+        let mut cases = vec![0i64, 1, -1, i64::MAX, i64::MIN, i64::MAX - 1, i64::MIN + 1];
+        for s in [8u32, 16] {
+            for k in [31i64, 32] {
+                for base in [(1i64 << (k + s as i64)) - (1 << (s - 1)), -(1i64 << (k + s as i64)) - (1 << (s - 1))] {
+                    cases.extend((-3..=3).map(|d| base + d));
+                }
+            }
+            for m in -5i64..=5 {
+                cases.extend((-2..=2).map(|d| m * (1 << (s - 1)) + d));
+            }
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.push((x as i64) >> (x % 40));
+        }
+        for &w in &cases {
+            let (a, sa) = I16F16::from_work(SatI32F32(w));
+            assert_eq!((a.to_bits(), sa), reference(w, 16), "I16F16 w = {w}");
+            let (b, sb) = I8F24::from_work(SatI32F32(w));
+            assert_eq!((b.to_bits(), sb), reference(w, 8), "I8F24 w = {w}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use core::hint::black_box;
 use fixed::types::{I16F16, I8F24};
 use rand_core::SeedableRng;
 use tinyscore::learned::objective::{McConfig, Target};
-use tinyscore::learned::quant::{Calibration, Curvature, QuantError, QuantMlp, QuantWork};
+use tinyscore::learned::quant::{Calibration, Curvature, QuantError, QuantMlp, QuantWork, Requant};
 use tinyscore::learned::train::{TrainConfig, Trainer};
 use tinyscore::learned::weighting::Weighting;
 use tinyscore::learned::{LossAccumulator, Preconditioning, ScoreMlp};
@@ -198,6 +198,21 @@ fn odd_width_results<K: Sink>(out: &mut K) {
         let (s, st) = q.score(black_box(t), &[xs]);
         out.item32("net.q8odd.i16f16.score", i as u32, s[0].bits());
         out.item32("net.q8odd.i16f16.status", i as u32, status_bits(st));
+    }
+    // Two channels with multipliers of 1/2 or more (`n < 33`): the forward pass that tests
+    // each channel's requantisation path, where the one above skips the test.
+    let mut slow = q;
+    if let Some(r) = slow.first.rq.get_mut(3) {
+        *r = Requant::from_parts(1 << 30, 30);
+    }
+    if let Some(r) = slow.hidden.first_mut().and_then(|l| l.rq.get_mut(6)) {
+        *r = Requant::from_parts(3 << 29, 31);
+    }
+    for (i, &(t, x)) in POINTS.iter().enumerate() {
+        let (xs, _) = I16F16::from_f64(black_box(x));
+        let (s, st) = slow.score(black_box(t), &[xs]);
+        out.item32("net.q8slow.i16f16.score", i as u32, s[0].bits());
+        out.item32("net.q8slow.i16f16.status", i as u32, status_bits(st));
     }
 }
 

@@ -31,9 +31,9 @@
 //!   word of `a M` in 32-bit arithmetic), with `M` in `[2^30, 2^31)` and `n` in `[1, 62]` chosen so that
 //!   `M 2^-n` is the real multiplier (the layer's input scale times `scale_i` over the output
 //!   unit) within a relative `2^-31`; the result is clamped to `i32`.
-//! * `tanh_q15(z)`: a Q15 table of `tanh(k / 64)`, `k = 0..343`, linear interpolation on
-//!   the 10 fraction bits, odd symmetry, 32767 for `|z| >= 342 / 64` (where the table is
-//!   32767: `tanh > 1 - 2^-16`); within [`TANH_ERROR`] of
+//! * `tanh_q15(z)`: a Q15 table of `tanh(k / 64)`, `k = 0..343`, made odd, linear
+//!   interpolation on the 10 fraction bits rounded with ties up, 32767 for `|z| >= 342 / 64`
+//!   (where the table is 32767: `tanh > 1 - 2^-16`); within [`TANH_ERROR`] of
 //!   `tanh(z 2^-16)`.
 //! * Everything depending on `t` only ([`QuantTime`]: `k_d`, `m_d`, `1 / c_d^2`, `1 / n`,
 //!   `B_i(t)`) is computed once per `t` in `f64` ([`QuantMlp::prepare`]); the forward pass
@@ -103,13 +103,20 @@ pub const MAX_BIAS: i32 = 1 << 30;
 pub const MAX_OUTPUT_FRAC: u32 = 24;
 
 /// Intervals `[k, k + 1] / 64` of the `tanh` table: beyond the last, `tanh` is 32767 (Q15).
+/// (The Cortex-M3 and M4 read a longer table, see [`TANH_ODD_HALF`].)
+#[cfg(not(all(target_arch = "arm", target_has_atomic = "32")))]
 const TANH_INTERVALS: usize = 343;
 
 /// The `|z|` (Q16) beyond which `tanh` is taken from the last table interval (where it is
 /// 32767 throughout, as it is beyond).
+#[cfg(all(target_arch = "arm", not(target_has_atomic = "32")))]
 const TANH_CLAMP: u32 = ((TANH_INTERVALS as u32) << 10) - 1;
 
-/// `tanh(z 2^-16)` in Q15 (see the module documentation; error at most [`TANH_ERROR`]).
+/// `tanh(z 2^-16)` in Q15 (see the module documentation; error at most [`TANH_ERROR`]):
+/// the linear interpolation of the odd table `T(k) = sign(k) T[|k|]` (`T[k] =
+/// round(32768 tanh(k / 64))`, capped at 32767) on the 10 fraction bits of `z`, rounded to
+/// nearest with ties up (`+ 2^9`, then `>> 10`). `tanh_q15(-z) = -tanh_q15(z)` except at
+/// those ties (one unit apart, both within the bound).
 ///
 /// # Examples
 /// ```
@@ -121,52 +128,87 @@ const TANH_CLAMP: u32 = ((TANH_INTERVALS as u32) << 10) - 1;
 /// ```
 #[inline(always)]
 pub fn tanh_q15(z: i32) -> i16 {
-    // |z| and the sign put back without a branch: `s` is 0 or -1, `(v ^ s) - s` is `v` or
-    // `-v` (i32::MIN gives 2^31 as u32, clamped like any large |z|).
+    tanh_odd(z)
+}
+
+/// [`tanh_q15`] on the Cortex-M0 (the half table, 688 bytes): `|z|` and the sign put back
+/// without a branch (`s` is 0 or -1, `(v ^ s) - s` is `v` or `-v`). On the negative side
+/// the interval is read mirrored, `-(y_k + (dy f + 2^9 - 1) >> 10)`: the odd table's
+/// interpolation with ties up, as the other cores compute it from the whole table.
+#[cfg(all(target_arch = "arm", not(target_has_atomic = "32")))]
+#[inline(always)]
+fn tanh_odd(z: i32) -> i16 {
     let s = z >> 31;
+    // i32::MIN gives 2^31 as u32, clamped like any large |z|.
     let a = ((z ^ s).wrapping_sub(s) as u32).min(TANH_CLAMP);
-    let (y0, dy) = tanh_interval((a >> 10) as usize);
+    let t = &tanh_table::TANH_Q15;
+    let i = (a >> 10) as usize;
+    let y0 = t.get(i).map_or(32767, |&v| v as i32);
+    let dy = t.get(i + 1).map_or(32767, |&v| v as i32) - y0;
     let f = (a & 0x3FF) as i32;
     // 0 <= dy <= 512, f < 2^10: no overflow; y <= 32767.
-    let y = y0 + ((dy * f + (1 << 9)) >> 10);
+    let y = y0 + ((dy * f + (1 << 9) + s) >> 10);
     ((y ^ s) - s) as i16
 }
 
-/// Table interval `i` of [`tanh_q15`] (`i < TANH_INTERVALS`, as the clamp makes it):
-/// `(y_i, y_(i+1) - y_i)`, two halfword loads (the Cortex-M0: the smaller table).
-#[cfg(all(target_arch = "arm", not(target_has_atomic = "32")))]
-#[inline(always)]
-fn tanh_interval(i: usize) -> (i32, i32) {
-    let t = &tanh_table::TANH_Q15;
-    let y0 = t.get(i).map_or(32767, |&v| v as i32);
-    let y1 = t.get(i + 1).map_or(32767, |&v| v as i32);
-    (y0, y1 - y0)
-}
-
-/// Table interval `i` of [`tanh_q15`] (`i < TANH_INTERVALS`): `(y_i, y_(i+1) - y_i)` from
-/// one word of [`TANH_SEGMENTS`].
+/// [`tanh_q15`] on the other cores: one load from [`TANH_ODD`], no sign handling. `z` is
+/// clamped into the table's range (on the Cortex-M3 and M4 `[-2^19, 2^19)` in Q16: one
+/// `SSAT`; the table is -32767 and 32767 beyond `|z| >= 342 / 64`); the interval of `z` is
+/// `(z >> 10) + N` and `z & 0x3FF` its fraction (the offset is a multiple of 2^10).
 #[cfg(not(all(target_arch = "arm", not(target_has_atomic = "32"))))]
 #[inline(always)]
-fn tanh_interval(i: usize) -> (i32, i32) {
-    let e = TANH_SEGMENTS.get(i).copied().unwrap_or(32767);
-    ((e & 0xFFFF) as i32, (e >> 16) as i32)
+fn tanh_odd(z: i32) -> i16 {
+    let c = z.clamp(-TANH_ODD_CLAMP, TANH_ODD_CLAMP - 1);
+    let e = TANH_ODD.get(((c >> 10) + TANH_ODD_HALF as i32) as usize).copied().unwrap_or(0);
+    let f = (c & 0x3FF) as u32;
+    // e = y_k (as u16) | dy << 16, 0 <= dy <= 512: the sum's low half is y_k + the
+    // rounded interpolation, within i16.
+    e.wrapping_add(((e >> 16) * f + (1 << 9)) >> 10) as i16
 }
 
-/// The `tanh` table's intervals, one word each: `y_k | (y_(k+1) - y_k) << 16` (one load per
-/// `tanh`; 1,372 bytes, where the Cortex-M0 keeps the 688-byte table alone).
-#[cfg(not(all(target_arch = "arm", not(target_has_atomic = "32"))))]
-static TANH_SEGMENTS: [u32; TANH_INTERVALS] = tanh_segments();
+/// Intervals of [`TANH_ODD`] on either side of 0 on Arm: `[-8, 8)`, the range of a 20-bit
+/// `SSAT`, which clamps in one instruction.
+#[cfg(all(target_arch = "arm", target_has_atomic = "32"))]
+const TANH_ODD_HALF: usize = 512;
+/// Intervals of [`TANH_ODD`] on either side of 0 elsewhere: the table's non-constant part
+/// (the same results, the table being flat beyond `342 / 64`; on RISC-V, where a clamp is
+/// two compares at any bound, the table's middle stays within a load's 12-bit offset: 64
+/// instructions fewer per call than with 512).
+#[cfg(not(target_arch = "arm"))]
+const TANH_ODD_HALF: usize = TANH_INTERVALS;
 
-/// [`TANH_SEGMENTS`] from the table, evaluated by the compiler only (an index out of range
-/// would be a compile error, never a panic at run time).
+/// The clamp of [`tanh_odd`]'s input (Q16): the table's ends.
+#[cfg(not(all(target_arch = "arm", not(target_has_atomic = "32"))))]
+const TANH_ODD_CLAMP: i32 = (TANH_ODD_HALF as i32) << 10;
+
+/// The odd `tanh` table's intervals `k = -N..N` (index `k + N`, `N` =
+/// [`TANH_ODD_HALF`]), one word each: `y_k | (y_(k+1) - y_k) << 16` with `y_k` as `u16`
+/// (one load per `tanh`; 4 KiB on Arm, 2,744 bytes on RISC-V, where the Cortex-M0 keeps
+/// the 688-byte half table alone).
+#[cfg(not(all(target_arch = "arm", not(target_has_atomic = "32"))))]
+static TANH_ODD: [u32; 2 * TANH_ODD_HALF] = tanh_odd_segments();
+
+/// [`TANH_ODD`] from the half table (32767 beyond its end), evaluated by the compiler only
+/// (an index out of range would be a compile error, never a panic at run time).
 #[cfg(not(all(target_arch = "arm", not(target_has_atomic = "32"))))]
 #[allow(clippy::indexing_slicing)]
-const fn tanh_segments() -> [u32; TANH_INTERVALS] {
-    let t = &tanh_table::TANH_Q15;
-    let mut s = [0u32; TANH_INTERVALS];
+const fn tanh_odd_segments() -> [u32; 2 * TANH_ODD_HALF] {
+    const fn half(k: usize) -> i16 {
+        let t = &tanh_table::TANH_Q15;
+        if k < t.len() {
+            t[k]
+        } else {
+            32767
+        }
+    }
+    let n = TANH_ODD_HALF;
+    let mut s = [0u32; 2 * TANH_ODD_HALF];
     let mut k = 0;
-    while k < TANH_INTERVALS {
-        s[k] = t[k] as u32 | (((t[k + 1] - t[k]) as u32) << 16);
+    while k < n {
+        // Interval k >= 0: [T[k], T[k + 1]]; interval -k - 1: [-T[k + 1], -T[k]].
+        let dy = (half(k + 1) - half(k)) as u32;
+        s[n + k] = (half(k) as u16 as u32) | (dy << 16);
+        s[n - 1 - k] = ((-half(k + 1)) as u16 as u32) | (dy << 16);
         k += 1;
     }
     s
@@ -315,11 +357,16 @@ float_work!(f32, u32, 23, 127u32);
 float_work!(f64, u64, 52, 1023u32);
 
 impl QuantWork for SatI32F32 {
+    /// `round(raw 2^-32)` with ties up is the high word plus bit 31 of the low word: 32-bit
+    /// arithmetic only. The sum overflows only at `raw >= (2^31 - 1/2) 2^32`, above any
+    /// `hi`; a saturated `i64::MAX` is clamped then, and `i64::MIN` too unless
+    /// `lo = i32::MIN` (`quant_round_clamped_matches_the_64_bit_rounding`).
     #[inline]
     fn round_clamped(self, lo: i32, hi: i32) -> (i32, bool) {
-        let v = (self.0 >> 31).wrapping_add(1) >> 1; // round(raw 2^-32), ties up
-        let c = v.clamp(lo as i64, hi as i64);
-        (c as i32, c != v || self.is_limit())
+        let (h, b) = ((self.0 >> 32) as i32, ((self.0 as u32) >> 31) as i32);
+        let (v, over) = h.overflowing_add(b);
+        let c = if over { hi } else { v.clamp(lo, hi) };
+        (c, over || c != v || (lo == i32::MIN && self.0 == i64::MIN))
     }
     #[inline]
     fn from_scaled(v: i32, frac: u32) -> Self {
@@ -380,6 +427,22 @@ impl Requant {
         } else {
             requantize_wide(a, self.mult, self.shift as u32)
         }
+    }
+    /// `rq(a)` in a layer whose channels all take the 32-bit path (`FAST`, checked per `t`
+    /// by [`QuantMlp::prepare`]: no test of the channel's path), else [`Self::apply`]. The
+    /// Cortex-M0 always takes [`Self::apply`] (one copy of the layers in its flash).
+    #[inline(always)]
+    fn apply_as<const FAST: bool>(&self, a: i32) -> i32 {
+        if FAST && !cfg!(all(target_arch = "arm", not(target_has_atomic = "32"))) {
+            mul_hi(a, self.mult).wrapping_add(self.round).wrapping_shr(self.fast_shift as u32)
+        } else {
+            self.apply(a)
+        }
+    }
+    /// `true` if [`Self::apply`] takes the 32-bit path (`n >= 33`).
+    #[inline]
+    fn is_fast(&self) -> bool {
+        self.fast_shift != 0
     }
     /// The real multiplier `M 2^-n`.
     pub fn real(&self) -> f64 {
@@ -643,14 +706,20 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
     /// `out_i = rq_i(b_i + sum_j w_ij h_j)` with the inputs as [`act`] holds them.
     #[cfg(test)]
     fn forward_biased(&self, h: &[Act; I], out: &mut [i32; O]) {
-        self.forward_summed(h, act_sum(h), out, |z| z);
+        self.forward_summed::<false, _>(h, act_sum(h), out, |z| z);
     }
 
     /// `out_i = g(rq_i(b_i + sum_j w_ij h_j))` with the sum of the inputs ([`act_sum`],
     /// kept while they were written) given; the DSP kernel needs none.
     #[cfg(any(target_feature = "dsp", all(target_arch = "arm", target_abi = "eabihf")))]
     #[inline(always)]
-    fn forward_summed<T>(&self, h: &[Act; I], _sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
+    fn forward_summed<const FAST: bool, T>(
+        &self,
+        h: &[Act; I],
+        _sum: i32,
+        out: &mut [T; O],
+        mut g: impl FnMut(i32) -> T,
+    ) {
         let mut rows = self.w16.0.chunks_exact(4);
         let mut outs = out.chunks_exact_mut(4);
         let mut biases = self.bias.chunks_exact(4);
@@ -658,15 +727,15 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
         for (((w4, o4), b4), q4) in (&mut rows).zip(&mut outs).zip(&mut biases).zip(&mut rqs) {
             if let ([o0, o1, o2, o3], [b0, b1, b2, b3], [q0, q1, q2, q3]) = (o4, b4, q4) {
                 let [a0, a1, a2, a3] = dot4_i16(w4.as_flattened().as_flattened(), h.as_flattened());
-                *o0 = g(q0.apply(b0.wrapping_add(a0)));
-                *o1 = g(q1.apply(b1.wrapping_add(a1)));
-                *o2 = g(q2.apply(b2.wrapping_add(a2)));
-                *o3 = g(q3.apply(b3.wrapping_add(a3)));
+                *o0 = g(q0.apply_as::<FAST>(b0.wrapping_add(a0)));
+                *o1 = g(q1.apply_as::<FAST>(b1.wrapping_add(a1)));
+                *o2 = g(q2.apply_as::<FAST>(b2.wrapping_add(a2)));
+                *o3 = g(q3.apply_as::<FAST>(b3.wrapping_add(a3)));
             }
         }
         let rest = rows.remainder().iter().zip(biases.remainder().iter().zip(rqs.remainder().iter()));
         for (o, (w, (&b, q))) in outs.into_remainder().iter_mut().zip(rest) {
-            *o = g(q.apply(b.wrapping_add(dot_i16(w.as_flattened(), h.as_flattened()))));
+            *o = g(q.apply_as::<FAST>(b.wrapping_add(dot_i16(w.as_flattened(), h.as_flattened()))));
         }
     }
 
@@ -674,7 +743,13 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
     /// given: the Cortex-M0's kernel, one row at a time.
     #[cfg(all(target_arch = "arm", not(target_has_atomic = "32")))]
     #[inline(always)]
-    fn forward_summed<T>(&self, hb: &[Act; I], sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
+    fn forward_summed<const FAST: bool, T>(
+        &self,
+        hb: &[Act; I],
+        sum: i32,
+        out: &mut [T; O],
+        mut g: impl FnMut(i32) -> T,
+    ) {
         let sub = sum.wrapping_mul(128);
         for ((o, w), (&f, rq)) in out.iter_mut().zip(self.w.iter()).zip(self.fold.iter().zip(self.rq.iter())) {
             *o = g(rq.apply(f.wrapping_sub(sub).wrapping_add(dot_u8(w, hb))));
@@ -690,7 +765,13 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
         all(target_arch = "arm", not(target_has_atomic = "32"))
     )))]
     #[inline(always)]
-    fn forward_summed<T>(&self, hb: &[Act; I], _sum: i32, out: &mut [T; O], mut g: impl FnMut(i32) -> T) {
+    fn forward_summed<const FAST: bool, T>(
+        &self,
+        hb: &[Act; I],
+        _sum: i32,
+        out: &mut [T; O],
+        mut g: impl FnMut(i32) -> T,
+    ) {
         let mut rows = self.w.chunks_exact(4);
         let mut outs = out.chunks_exact_mut(4);
         let mut biases = self.bias.chunks_exact(4);
@@ -698,16 +779,16 @@ impl<const I: usize, const O: usize> QuantDense<I, O> {
         for (((w4, o4), b4), q4) in (&mut rows).zip(&mut outs).zip(&mut biases).zip(&mut rqs) {
             if let ([w0, w1, w2, w3], [o0, o1, o2, o3], [b0, b1, b2, b3], [q0, q1, q2, q3]) = (w4, o4, b4, q4) {
                 let [a0, a1, a2, a3] = dot4_i8([w0, w1, w2, w3], hb);
-                *o0 = g(q0.apply(b0.wrapping_add(a0)));
-                *o1 = g(q1.apply(b1.wrapping_add(a1)));
-                *o2 = g(q2.apply(b2.wrapping_add(a2)));
-                *o3 = g(q3.apply(b3.wrapping_add(a3)));
+                *o0 = g(q0.apply_as::<FAST>(b0.wrapping_add(a0)));
+                *o1 = g(q1.apply_as::<FAST>(b1.wrapping_add(a1)));
+                *o2 = g(q2.apply_as::<FAST>(b2.wrapping_add(a2)));
+                *o3 = g(q3.apply_as::<FAST>(b3.wrapping_add(a3)));
             }
         }
         let rest = rows.remainder().iter().zip(biases.remainder().iter().zip(rqs.remainder().iter()));
         for (o, (w, (&b, q))) in outs.into_remainder().iter_mut().zip(rest) {
             let [a, _, _, _] = dot4_i8([w, w, w, w], hb);
-            *o = g(q.apply(b.wrapping_add(a)));
+            *o = g(q.apply_as::<FAST>(b.wrapping_add(a)));
         }
     }
 }
@@ -1080,6 +1161,9 @@ pub struct QuantTime<W, const D: usize, const H: usize> {
     pub bias0: [i32; H],
     /// [`Status::Saturated`] if a constant did not fit.
     pub status: Status,
+    /// Every channel of the first and hidden layers requantises in 32 bits (`n >= 33`,
+    /// multipliers below 1/4, as trained models have): the forward pass skips the test.
+    pub fast_requant: bool,
 }
 
 /// The integer activations of one forward pass ([`QuantMlp::forward_traced`]).
@@ -1430,14 +1514,36 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
             sat |= c != r;
             *b = c as i32;
         }
-        Some(QuantTime { mean, k, inv_c2, inv_n, bias0, status: Status::from_saturated(sat) })
+        let fast_requant =
+            self.first.rq.iter().chain(self.hidden.iter().flat_map(|l| l.rq.iter())).all(Requant::is_fast);
+        Some(QuantTime { mean, k, inv_c2, inv_n, bias0, status: Status::from_saturated(sat), fast_requant })
+    }
+
+    /// [`Self::forward_offset`] without the per-channel test of the requantisation's path
+    /// when [`QuantTime::fast_requant`] says none is needed (not on the Cortex-M0, whose
+    /// flash keeps one copy of the layers).
+    #[inline(always)]
+    fn forward_dispatch<W: QuantWork>(
+        &self,
+        tc: &QuantTime<W, D, H>,
+        x: &[W; D],
+        u: &mut [i16; D],
+        h0: &mut [Act; H],
+        hs: &mut [[Act; H]; L],
+        out: &mut [i32; D],
+    ) -> bool {
+        if tc.fast_requant && !cfg!(all(target_arch = "arm", not(target_has_atomic = "32"))) {
+            self.forward_offset::<true, W>(tc, x, u, h0, hs, out)
+        } else {
+            self.forward_offset::<false, W>(tc, x, u, h0, hs, out)
+        }
     }
 
     /// The integer forward pass at `x`: quantised inputs into `u`, the hidden activations
     /// (as the layers read them, [`act`]) into `h0`, `hs`, the output into `out`; `true` if an input was
     /// clamped or a constant of `t` saturated.
     #[inline(always)]
-    fn forward_offset<W: QuantWork>(
+    fn forward_offset<const FAST: bool, W: QuantWork>(
         &self,
         tc: &QuantTime<W, D, H>,
         x: &[W; D],
@@ -1459,13 +1565,13 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
             for (&wd, &ud) in w.iter().zip(u.iter()) {
                 a = a.wrapping_add((wd as i32).wrapping_mul(ud as i32));
             }
-            *h = act(tanh_q15(rq.apply(a)));
+            *h = act(tanh_q15(rq.apply_as::<FAST>(a)));
             sum = sum.wrapping_add(act_term(*h));
         }
         let mut prev = &*h0;
         for (layer, next) in self.hidden.iter().zip(hs.iter_mut()) {
             let mut next_sum = 0i32;
-            layer.forward_summed(prev, sum, next, |z| {
+            layer.forward_summed::<FAST, _>(prev, sum, next, |z| {
                 let a = act(tanh_q15(z));
                 next_sum = next_sum.wrapping_add(act_term(a));
                 a
@@ -1482,7 +1588,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
     pub fn forward_traced<W: QuantWork>(&self, tc: &QuantTime<W, D, H>, x: &[W; D], tr: &mut QuantTrace<D, H, L>) {
         let mut h0 = [Act::default(); H];
         let mut hs = [[Act::default(); H]; L];
-        tr.saturated = self.forward_offset(tc, x, &mut tr.u, &mut h0, &mut hs, &mut tr.out);
+        tr.saturated = self.forward_dispatch(tc, x, &mut tr.u, &mut h0, &mut hs, &mut tr.out);
         for (d, &v) in tr.h0.iter_mut().zip(h0.iter()) {
             *d = act_value(v);
         }
@@ -1513,7 +1619,7 @@ impl<const D: usize, const H: usize, const L: usize> QuantMlp<D, H, L> {
         let xw = x.map(|v| v.to_work());
         let mut tr = QuantTrace::new();
         let (mut h0, mut hs) = ([Act::default(); H], [[Act::default(); H]; L]);
-        tr.saturated = self.forward_offset(tc, &xw, &mut tr.u, &mut h0, &mut hs, &mut tr.out);
+        tr.saturated = self.forward_dispatch(tc, &xw, &mut tr.u, &mut h0, &mut hs, &mut tr.out);
         let sw = self.score_work(tc, &xw, &tr);
         let mut status = Status::from_saturated(tr.saturated);
         let mut out = [S::default(); D];

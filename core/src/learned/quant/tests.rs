@@ -78,19 +78,17 @@ fn tanh_q15_within_its_bound() {
 
 #[test]
 fn tanh_q15_is_the_interpolated_table_of_libm() {
-    // The kernel's tables (packed or not, shortened at k = 343) against the definition
-    // computed here from libm: T[k] = min(32767, round(32768 tanh(k / 64))), k < 512,
-    // interpolated on the 10 fraction bits, |z| clamped below 511 / 64.
-    let table = |k: i64| (libm::round(32768.0 * libm::tanh(k as f64 / 64.0)) as i64).min(32767);
+    // The kernel's tables (half or whole, shortened at k = 343) against the definition
+    // computed here from libm: the odd table T[k] = sign(k) min(32767, round(32768
+    // tanh(|k| / 64))), |k| < 512, interpolated on the 10 fraction bits (floor(z / 2^10)
+    // and z mod 2^10, also for z < 0), rounded with ties up, z clamped into
+    // [-511, 511) / 64.
+    let half = |k: i64| (libm::round(32768.0 * libm::tanh(k.abs() as f64 / 64.0)) as i64).min(32767);
+    let table = |k: i64| if k < 0 { -half(k) } else { half(k) };
     let reference = |z: i64| {
-        let a = z.abs().min((511 << 10) - 1);
-        let (k, f) = (a >> 10, a & 0x3FF);
-        let y = table(k) + (((table(k + 1) - table(k)) * f + 512) >> 10);
-        if z < 0 {
-            -y
-        } else {
-            y
-        }
+        let c = z.clamp(-(511 << 10), (511 << 10) - 1);
+        let (k, f) = (c.div_euclid(1024), c.rem_euclid(1024));
+        table(k) + (((table(k + 1) - table(k)) * f + 512) >> 10)
     };
     let mut z = -(12i64 << 16);
     while z <= 12 << 16 {
@@ -447,4 +445,85 @@ fn dsp_layout_is_a_permutation() {
     check::<32, 1>();
     check::<35, 9>();
     check::<1, 4>();
+}
+
+/// `SatI32F32`'s 32-bit `round_clamped` against the rounding in 64 bits (`(raw >> 31) + 1 >>
+/// 1`, clamped, a saturated value flagged), on edges and pseudo-random values.
+#[test]
+fn quant_round_clamped_matches_the_64_bit_rounding() {
+    let reference = |raw: i64, lo: i32, hi: i32| {
+        let v = (raw >> 31).wrapping_add(1) >> 1;
+        let c = v.clamp(lo as i64, hi as i64);
+        (c as i32, c != v || raw == i64::MAX || raw == i64::MIN)
+    };
+    let mut cases = vec![0i64, 1, -1, i64::MAX, i64::MIN, i64::MAX - 1, i64::MIN + 1];
+    for h in [0i64, 1, -1, 32767, 32768, -32767, -32768, i32::MAX as i64, i32::MIN as i64] {
+        for l in [0i64, (1 << 31) - 1, 1 << 31, (1 << 32) - 1] {
+            cases.push((h << 32) | l);
+        }
+    }
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..100_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        cases.push((x as i64) >> (x % 48));
+    }
+    for &raw in &cases {
+        for (lo, hi) in [(-32767, 32767), (i32::MIN, i32::MAX), (0, 10), (i32::MIN, 0)] {
+            assert_eq!(SatI32F32(raw).round_clamped(lo, hi), reference(raw, lo, hi), "raw = {raw}, [{lo}, {hi}]");
+        }
+    }
+}
+
+/// The integer forward pass from `u` on, written from the definitions (exact `i128`
+/// requantisation, the `tanh` table read per the module documentation), against
+/// `forward_traced`: on a calibrated model (every channel 32-bit, the fast forward) and
+/// on the same model with one first-layer and one hidden channel given a multiplier of
+/// 1/2 or more (`n < 33`: the forward that tests each channel).
+#[test]
+fn forward_equals_the_reference_on_both_requantisation_paths() {
+    fn rq(a: i64, q: &Requant) -> i64 {
+        let n = q.shift() as u32;
+        let v = ((a as i128 * q.mult() as i128) + (1i128 << (n - 1))) >> n;
+        v.clamp(i32::MIN as i128, i32::MAX as i128) as i64
+    }
+    fn tanh_ref(z: i64) -> i64 {
+        let half = |k: i64| (libm::round(32768.0 * libm::tanh(k.abs() as f64 / 64.0)) as i64).min(32767);
+        let table = |k: i64| if k < 0 { -half(k) } else { half(k) };
+        let c = z.clamp(-(511 << 10), (511 << 10) - 1);
+        let (k, f) = (c.div_euclid(1024), c.rem_euclid(1024));
+        table(k) + (((table(k + 1) - table(k)) * f + 512) >> 10)
+    }
+    let base = calibrated(&model(5));
+    let mut slow = base;
+    slow.first.rq[3] = Requant::from_parts(1 << 30, 30); // x 1
+    slow.hidden[1].rq[6] = Requant::from_parts(3 << 29, 31); // x 3/4
+    let mut rng = crate::DefaultRng::seed_from_u64(8);
+    for (q, fast) in [(&base, true), (&slow, false)] {
+        for _ in 0..200 {
+            let (t, x) = draw(&mut rng, &model(5));
+            let tc = q.prepare::<f64>(t).unwrap();
+            assert_eq!(tc.fast_requant, fast);
+            let mut tr = QuantTrace::new();
+            q.forward_traced(&tc, &x.map(|v| v as f64), &mut tr);
+            let mut h: [i64; 8] = core::array::from_fn(|i| {
+                let a = tc.bias0[i] as i64 + (0..2).map(|d| q.first.w[i][d] as i64 * tr.u[d] as i64).sum::<i64>();
+                tanh_ref(rq(a, &q.first.rq[i]))
+            });
+            assert_eq!(h.map(|v| v as i16), tr.h0);
+            for (l, layer) in q.hidden.iter().enumerate() {
+                h = core::array::from_fn(|i| {
+                    let a = layer.bias()[i] as i64 + (0..8).map(|j| layer.weight(i, j) as i64 * h[j]).sum::<i64>();
+                    tanh_ref(rq(a, &layer.rq[i]))
+                });
+                assert_eq!(h.map(|v| v as i16), tr.hs[l], "layer {l}");
+            }
+            let out: [i32; 2] = core::array::from_fn(|o| {
+                let a = q.output.bias()[o] as i64 + (0..8).map(|j| q.output.weight(o, j) as i64 * h[j]).sum::<i64>();
+                rq(a, &q.output.rq[o]) as i32
+            });
+            assert_eq!(out, tr.out);
+        }
+    }
 }
