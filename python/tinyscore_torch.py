@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch version of tinyscore's score network and a denoising-score-matching trainer.
 
-    python tinyscore_torch.py train DATA.csv OUT.safetensors [--sigma 1] [--steps 20000] [--seed 0]
+    python tinyscore_torch.py train DATA.csv OUT.safetensors [--sigma 1] [--steps 60000] [--batch 512] [--seed 0]
     python tinyscore_torch.py score W.safetensors POINTS.csv        (prints t,x..,score..)
 
 Then `tinyscore import --in OUT.safetensors --out M.tsm` and `tinyscore score --model M.tsm`.
@@ -79,7 +79,7 @@ class ScoreNet(nn.Module):
         return net
 
 
-def train(data_path, out, sigma=1.0, steps=20000, batch=128, lr=3e-3, t_max=16.0, seed=0):
+def train(data_path, out, sigma=1.0, steps=60000, batch=512, lr=3e-3, t_max=16.0, seed=0):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     x = np.loadtxt(data_path, delimiter=",", skiprows=1, ndmin=2)
@@ -131,14 +131,15 @@ def main(argv):
     t.add_argument("data")
     t.add_argument("out")
     t.add_argument("--sigma", type=float, default=1.0)
-    t.add_argument("--steps", type=int, default=20000)
+    t.add_argument("--steps", type=int, default=60000)  # the defaults of `tinyscore train --data`
+    t.add_argument("--batch", type=int, default=512)
     t.add_argument("--seed", type=int, default=0)
     s = sub.add_parser("score")
     s.add_argument("weights")
     s.add_argument("points")
     a = ap.parse_args(argv)
     if a.cmd == "train":
-        train(a.data, a.out, a.sigma, a.steps, seed=a.seed)
+        train(a.data, a.out, a.sigma, a.steps, batch=a.batch, seed=a.seed)
         return 0
     net = ScoreNet.load(a.weights)
     pts = np.loadtxt(a.points, delimiter=",", skiprows=1, ndmin=2)

@@ -41,8 +41,8 @@ fn options(dir: &Path) -> TrainOptions {
     TrainOptions {
         data: Some(dir.join("d.csv")),
         out: dir.join("d.tsm"),
-        steps: 4000,
-        batch: 64,
+        steps: Some(4000),
+        batch: Some(64),
         t_max: Some(1.0),
         eval_samples: 20_000,
         quiet: true,

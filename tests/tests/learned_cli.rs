@@ -19,8 +19,8 @@ fn train_into(dir: &Path) -> std::path::PathBuf {
     let opts = TrainOptions {
         mixture: Some(mix),
         out: out.clone(),
-        steps: 200,
-        batch: 64,
+        steps: Some(200),
+        batch: Some(64),
         eval_samples: 2_000,
         quiet: true,
         ..TrainOptions::default()

@@ -12,7 +12,8 @@ use tinyscore_host::learned::cmd_train::{train, TrainOptions};
 use tinyscore_host::learned::model_io::Model;
 
 fn check<S: Scalar, const D: usize, const K: usize>(gm: &GaussianMixture<D, K>, lsb: f64, xmax: f64, max_bound: f64) {
-    let opts = TrainOptions { steps: 300, batch: 64, eval_samples: 0, quiet: true, ..TrainOptions::default() };
+    let opts =
+        TrainOptions { steps: Some(300), batch: Some(64), eval_samples: 0, quiet: true, ..TrainOptions::default() };
     let bytes = train(gm, &opts).unwrap().model_bytes;
     let m = Model::<f64, D>::decode(&bytes).unwrap();
     let q: ScoreMlp<S, D, 32, 1> = m.convert::<S>().unwrap();

@@ -26,7 +26,14 @@ fn trimodal() -> GaussianMixture<1, 16> {
 }
 
 fn trained(gm: &GaussianMixture<1, 16>, steps: u64, seed: u64) -> Model<f64, 1> {
-    let opts = TrainOptions { steps, seed, eval_samples: 0, quiet: true, batch: 64, ..TrainOptions::default() };
+    let opts = TrainOptions {
+        steps: Some(steps),
+        seed,
+        eval_samples: 0,
+        quiet: true,
+        batch: Some(64),
+        ..TrainOptions::default()
+    };
     let s = train(gm, &opts).unwrap();
     Model::<f64, 1>::decode(&s.model_bytes).unwrap()
 }

@@ -217,12 +217,12 @@ pub fn train_data<const D: usize>(
         t_min: opts.t_min,
         t_max: opts.t_max(),
         weighting: opts.weighting().weighting(),
-        batch: opts.batch,
+        batch: opts.batch(),
         lr: opts.lr,
         time_sampling,
     };
     let mut trainer = Box::new(Trainer::new(model, config).map_err(|e| anyhow!("{e}"))?);
-    let bar = if opts.quiet { ProgressBar::hidden() } else { ProgressBar::new(opts.steps) };
+    let bar = if opts.quiet { ProgressBar::hidden() } else { ProgressBar::new(opts.steps()) };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps, loss {msg} (eta {eta})")
             .map_err(|e| anyhow!("{e}"))?
@@ -230,11 +230,11 @@ pub fn train_data<const D: usize>(
     );
     let start = Instant::now();
     let source = DataSamples(train);
-    let mut curve = Vec::with_capacity(opts.steps as usize);
+    let mut curve = Vec::with_capacity(opts.steps() as usize);
     let mut ema = f64::NAN;
     let mut average = Averager::new(&trainer.model.params, opts.ema)?;
-    for step in 0..opts.steps {
-        trainer.set_lr(schedule(opts.lr, step, opts.steps)).map_err(|e| anyhow!("{e}"))?;
+    for step in 0..opts.steps() {
+        trainer.set_lr(schedule(opts.lr, step, opts.steps())).map_err(|e| anyhow!("{e}"))?;
         let l = trainer.step_denoising(&source, &mut rng);
         if !l.is_finite() {
             bail!("training diverged at step {step} (loss {l}); try a smaller --lr or a larger --t-min");

@@ -38,7 +38,8 @@ pub fn ring(n: usize, seed: u64) -> Vec<[f64; 2]> {
 
 /// Build the section.
 pub fn section(opts: &ReportOptions) -> Result<Section> {
-    let (n, steps, count) = if opts.quick { (1000, 2_000, 2_000) } else { (4000, 20_000, 10_000) };
+    let (n, steps, count) =
+        if opts.quick { (1000, 2_000, 2_000) } else { (4000, crate::learned::cmd_train::DEFAULT_DATA_STEPS, 10_000) };
     let train = ring(n, 11);
     let held = ring(n, 12);
     let rows = |v: &[[f64; 2]]| v.iter().map(|x| x.to_vec()).collect::<Vec<_>>();
@@ -54,7 +55,8 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
     // training rows held out for its loss per bin, as the command does.
     let cut = train.len() - train.len() / 10;
     let topts = TrainOptions {
-        steps,
+        steps: Some(steps),
+        batch: Some(crate::learned::cmd_train::DEFAULT_DATA_BATCH),
         quiet: true,
         weighting: Some(WeightingKind::Variance),
         t_max: Some(16.0),
@@ -76,7 +78,7 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
     }
     let table = vec![
         vec![
-            format!("train --data (width 32, {steps} steps)"),
+            format!("train --data (width 32, {steps} steps of {})", crate::learned::cmd_train::DEFAULT_DATA_BATCH),
             format!("{:.4}", d_model.samples_to_data),
             format!("{:.2}", d_model.samples_to_data / d_model.half_to_half),
         ],

@@ -61,7 +61,7 @@ fn measure<const D: usize, const K: usize>(
         t_max: Some(16.0),
         seed: 1,
         quiet: true,
-        steps: if quick { 2_000 } else { crate::learned::cmd_train::DEFAULT_STEPS },
+        steps: Some(if quick { 2_000 } else { crate::learned::cmd_train::DEFAULT_STEPS }),
         eval_samples: 0,
         ..TrainOptions::default()
     };

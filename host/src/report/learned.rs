@@ -72,7 +72,7 @@ fn measure_all<const D: usize, const K: usize>(
 pub fn section(opts: &ReportOptions) -> Result<Section> {
     let (steps, samples) =
         if opts.quick { (2_000, 20_000) } else { (crate::learned::cmd_train::DEFAULT_STEPS, 200_000) };
-    let topts = TrainOptions { steps, quiet: true, ..TrainOptions::default() };
+    let topts = TrainOptions { steps: Some(steps), quiet: true, ..TrainOptions::default() };
     let mut rows = Vec::new();
     for (name, spec) in [("default (1-D, 3 components)", default_spec()), ("quad (2-D, 4 components)", quad_2d_spec())]
     {
