@@ -33,10 +33,11 @@ if calls == 0:
     sys.exit("profile-q8-riscv: the function never ran")
 rows = []
 for l in open(fn):
-    if ':' not in l or not l.strip()[:1].isdigit() and not l.strip()[:1] in 'abcdef':
+    head, colon, _ = l.partition(':')  # instruction lines only: `ADDRESS: mnemonic operands`
+    if not colon:
         continue
     try:
-        a = int(l.split(':')[0], 16)
+        a = int(head, 16)
     except ValueError:
         continue
     rows.append((a, cnt.get(a, 0) / calls, ' '.join(l.split(':', 1)[1].split())))

@@ -421,20 +421,24 @@ impl Requant {
         if cfg!(all(target_arch = "arm", not(target_has_atomic = "32"))) {
             return requantize(a, self.mult, self.shift);
         }
-        if self.fast_shift != 0 {
-            // requantize's 32-bit path with its constants precomputed.
-            mul_hi(a, self.mult).wrapping_add(self.round).wrapping_shr(self.fast_shift as u32)
+        if self.is_fast() {
+            self.apply_fast(a)
         } else {
             requantize_wide(a, self.mult, self.shift as u32)
         }
     }
+    /// [`requantize`]'s 32-bit path with its constants precomputed (only for a channel that
+    /// [`Self::is_fast`]).
+    #[inline(always)]
+    fn apply_fast(&self, a: i32) -> i32 {
+        mul_hi(a, self.mult).wrapping_add(self.round).wrapping_shr(self.fast_shift as u32)
+    }
     /// `rq(a)` in a layer whose channels all take the 32-bit path (`FAST`, checked per `t`
-    /// by [`QuantMlp::prepare`]: no test of the channel's path), else [`Self::apply`]. The
-    /// Cortex-M0 always takes [`Self::apply`] (one copy of the layers in its flash).
+    /// by [`QuantMlp::prepare`]: no test of the channel's path), else [`Self::apply`].
     #[inline(always)]
     fn apply_as<const FAST: bool>(&self, a: i32) -> i32 {
-        if FAST && !cfg!(all(target_arch = "arm", not(target_has_atomic = "32"))) {
-            mul_hi(a, self.mult).wrapping_add(self.round).wrapping_shr(self.fast_shift as u32)
+        if FAST {
+            self.apply_fast(a)
         } else {
             self.apply(a)
         }

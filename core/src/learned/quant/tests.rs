@@ -76,27 +76,34 @@ fn tanh_q15_within_its_bound() {
     assert_eq!(tanh_q15(0), 0);
 }
 
-#[test]
-fn tanh_q15_is_the_interpolated_table_of_libm() {
-    // The kernel's tables (half or whole, shortened at k = 343) against the definition
-    // computed here from libm: the odd table T[k] = sign(k) min(32767, round(32768
-    // tanh(|k| / 64))), |k| < 512, interpolated on the 10 fraction bits (floor(z / 2^10)
-    // and z mod 2^10, also for z < 0), rounded with ties up, z clamped into
-    // [-511, 511) / 64.
+/// `tanh_q15` from its definition, computed here from libm: the odd table T[k] = sign(k)
+/// min(32767, round(32768 tanh(|k| / 64))), |k| < 512, interpolated on the 10 fraction bits
+/// (floor(z / 2^10) and z mod 2^10, also for z < 0), rounded with ties up, z clamped into
+/// [-511, 511) / 64.
+fn tanh_reference(z: i64) -> i64 {
     let half = |k: i64| (libm::round(32768.0 * libm::tanh(k.abs() as f64 / 64.0)) as i64).min(32767);
     let table = |k: i64| if k < 0 { -half(k) } else { half(k) };
-    let reference = |z: i64| {
-        let c = z.clamp(-(511 << 10), (511 << 10) - 1);
-        let (k, f) = (c.div_euclid(1024), c.rem_euclid(1024));
-        table(k) + (((table(k + 1) - table(k)) * f + 512) >> 10)
-    };
+    let c = z.clamp(-(511 << 10), (511 << 10) - 1);
+    let (k, f) = (c.div_euclid(1024), c.rem_euclid(1024));
+    table(k) + (((table(k + 1) - table(k)) * f + 512) >> 10)
+}
+
+/// `floor(a m / 2^n + 1/2)` in `i128`, clamped to `i32`: the requantisation's definition.
+fn requantize_exact(a: i64, m: i32, n: u8) -> i64 {
+    let exact = ((a as i128 * m as i128) * 2 + (1i128 << n)).div_euclid(1i128 << (n as u32 + 1));
+    exact.clamp(i32::MIN as i128, i32::MAX as i128) as i64
+}
+
+#[test]
+fn tanh_q15_is_the_interpolated_table_of_libm() {
+    // The kernel's tables (half or whole, shortened at k = 343) against the definition.
     let mut z = -(12i64 << 16);
     while z <= 12 << 16 {
-        assert_eq!(tanh_q15(z as i32) as i64, reference(z), "z = {z}");
+        assert_eq!(tanh_q15(z as i32) as i64, tanh_reference(z), "z = {z}");
         z += 7;
     }
     for z in [i32::MIN, i32::MIN + 1, -(342 << 10), (342 << 10) - 1, 342 << 10, i32::MAX] {
-        assert_eq!(tanh_q15(z) as i64, reference(z as i64), "z = {z}");
+        assert_eq!(tanh_q15(z) as i64, tanh_reference(z as i64), "z = {z}");
     }
 }
 
@@ -107,9 +114,7 @@ fn requantize_matches_exact_rounding() {
         let a = (rng.next_u32() as i32) >> (rng.next_u32() % 31);
         let m = (1 << 30) | (rng.next_u32() as i32 & 0x3FFF_FFFF);
         let n = 1 + (rng.next_u32() % 62) as u8;
-        // floor(a m / 2^n + 1/2) in i128.
-        let exact = ((a as i128 * m as i128) * 2 + (1i128 << n)).div_euclid(1i128 << (n as u32 + 1));
-        let exact = exact.clamp(i32::MIN as i128, i32::MAX as i128) as i32;
+        let exact = requantize_exact(a as i64, m, n) as i32;
         assert_eq!(requantize(a, m, n), exact, "{a} {m} {n}");
         assert_eq!(Requant::from_parts(m, n).apply(a), exact, "precomputed: {a} {m} {n}");
     }
@@ -462,11 +467,9 @@ fn quant_round_clamped_matches_the_64_bit_rounding() {
             cases.push((h << 32) | l);
         }
     }
-    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut rng = crate::DefaultRng::seed_from_u64(31);
     for _ in 0..100_000 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        let x = rng.next_u64();
         cases.push((x as i64) >> (x % 48));
     }
     for &raw in &cases {
@@ -483,18 +486,7 @@ fn quant_round_clamped_matches_the_64_bit_rounding() {
 /// 1/2 or more (`n < 33`: the forward that tests each channel).
 #[test]
 fn forward_equals_the_reference_on_both_requantisation_paths() {
-    fn rq(a: i64, q: &Requant) -> i64 {
-        let n = q.shift() as u32;
-        let v = ((a as i128 * q.mult() as i128) + (1i128 << (n - 1))) >> n;
-        v.clamp(i32::MIN as i128, i32::MAX as i128) as i64
-    }
-    fn tanh_ref(z: i64) -> i64 {
-        let half = |k: i64| (libm::round(32768.0 * libm::tanh(k.abs() as f64 / 64.0)) as i64).min(32767);
-        let table = |k: i64| if k < 0 { -half(k) } else { half(k) };
-        let c = z.clamp(-(511 << 10), (511 << 10) - 1);
-        let (k, f) = (c.div_euclid(1024), c.rem_euclid(1024));
-        table(k) + (((table(k + 1) - table(k)) * f + 512) >> 10)
-    }
+    let rq = |a: i64, q: &Requant| requantize_exact(a, q.mult(), q.shift());
     let base = calibrated(&model(5));
     let mut slow = base;
     slow.first.rq[3] = Requant::from_parts(1 << 30, 30); // x 1
@@ -509,13 +501,13 @@ fn forward_equals_the_reference_on_both_requantisation_paths() {
             q.forward_traced(&tc, &x.map(|v| v as f64), &mut tr);
             let mut h: [i64; 8] = core::array::from_fn(|i| {
                 let a = tc.bias0[i] as i64 + (0..2).map(|d| q.first.w[i][d] as i64 * tr.u[d] as i64).sum::<i64>();
-                tanh_ref(rq(a, &q.first.rq[i]))
+                tanh_reference(rq(a, &q.first.rq[i]))
             });
             assert_eq!(h.map(|v| v as i16), tr.h0);
             for (l, layer) in q.hidden.iter().enumerate() {
                 h = core::array::from_fn(|i| {
                     let a = layer.bias()[i] as i64 + (0..8).map(|j| layer.weight(i, j) as i64 * h[j]).sum::<i64>();
-                    tanh_ref(rq(a, &layer.rq[i]))
+                    tanh_reference(rq(a, &layer.rq[i]))
                 });
                 assert_eq!(h.map(|v| v as i16), tr.hs[l], "layer {l}");
             }
