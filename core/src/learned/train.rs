@@ -311,6 +311,125 @@ impl<F: Float, const D: usize, const H: usize, const L: usize> Trainer<F, D, H, 
         self.adam.step(&mut self.model.params, &self.grad, F::lit(self.config.lr), scale);
         total / n
     }
+
+    /// One Adam step of denoising score matching with the *stable target* of Xu et al.
+    /// (ICLR 2023, "Stable Target Field"): as [`Trainer::step_denoising`], but each draw's
+    /// target is the score of the Gaussian-smoothed empirical distribution of a reference
+    /// set, `-(x - E[x0 | x]) / (sigma^2 t)` with `E[x0 | x]` the posterior mean over
+    /// `{x0} + reference` (weights `exp(-|x - r|^2 / (2 sigma^2 t))`, normalised in the log
+    /// domain). The reference (`reference.len()` samples, drawn afresh from `samples` at the
+    /// start of the step, shared by the batch) always holds the draw's own `x0`, so as
+    /// `t -> 0` the target is the denoising one; at larger `t`, where the denoising target is
+    /// mostly noise, its variance falls about `reference.len()` times. An empty `reference`
+    /// gives [`Trainer::step_denoising`]'s targets (the same draws, rounded the same way up to
+    /// the last bit of the target). Returns the batch's mean `1/2 lambda |s_theta - target|^2`
+    /// (smaller than the denoising loss: the target is less noisy).
+    ///
+    /// # Examples
+    /// ```
+    /// use rand_core::SeedableRng;
+    /// use tinyscore::learned::train::{TrainConfig, Trainer};
+    /// use tinyscore::learned::{Preconditioning, ScoreMlp};
+    /// use tinyscore::mixture::{Component, GaussianMixture};
+    /// let gm = GaussianMixture::<1, 1>::new(1.0, &[Component { weight: 1.0, mean: [0.0], std: [0.5] }])?;
+    /// let mut rng = tinyscore::DefaultRng::seed_from_u64(3);
+    /// let model = ScoreMlp::<f32, 1, 8, 1>::new_random(Preconditioning::from_mixture(&gm), &mut rng).expect("valid");
+    /// let mut trainer = Trainer::new(model, TrainConfig { batch: 16, ..TrainConfig::default() }).expect("valid");
+    /// let mut reference = [[0.0; 1]; 32];
+    /// let loss = trainer.step_stable_target(&gm, &mut reference, &mut rng);
+    /// assert!(loss.is_finite() && loss >= 0.0);
+    /// # Ok::<(), tinyscore::mixture::MixtureError>(())
+    /// ```
+    pub fn step_stable_target<X: CleanSamples<D> + ?Sized, R: RngCore + ?Sized>(
+        &mut self,
+        samples: &X,
+        reference: &mut [[f64; D]],
+        rng: &mut R,
+    ) -> f64 {
+        for r in reference.iter_mut() {
+            *r = samples.draw_x0(rng);
+        }
+        for g in self.grad.slices_mut() {
+            g.fill(F::ZERO);
+        }
+        let weighting = self.config.weighting;
+        let sigma = self.model.precond.sigma;
+        let mut total = 0.0;
+        let mut used = 0usize;
+        for _ in 0..self.config.batch {
+            let t = self.times.time(uniform_f64(rng));
+            let x0 = samples.draw_x0(rng);
+            let noise = sigma * libm::sqrt(t.get());
+            let mut x = [0.0; D];
+            for (xd, &x0d) in x.iter_mut().zip(x0.iter()) {
+                *xd = x0d + noise * standard_normal(rng);
+            }
+            if !(noise > 0.0 && noise.is_finite()) {
+                continue;
+            }
+            let y = stable_target(&x, &x0, reference, noise * noise);
+            let tc = self.model.time_consts_at(t);
+            let w = F::lit(weighting.lambda(t.get(), sigma));
+            let l = self.model.add_gradient(&tc, &x.map(|v| F::lit(v)), &y.map(|v| F::lit(v)), w, &mut self.grad);
+            total += l.as_f64();
+            used += 1;
+        }
+        if used == 0 {
+            return 0.0;
+        }
+        let n = used as f64;
+        let scale = F::lit(1.0 / n);
+        self.adam.step(&mut self.model.params, &self.grad, F::lit(self.config.lr), scale);
+        total / n
+    }
+}
+
+/// Terms of the stable target whose weight is below `exp(-STABLE_TARGET_CUTOFF)` (2.3e-16)
+/// times the largest are left out: each is below the rounding of the largest term, so a
+/// reference of `R` samples moves the target by less than `R x 2.3e-16` relative, and at
+/// small `t` most terms (the far references) need no `exp`.
+pub const STABLE_TARGET_CUTOFF: f64 = 36.0;
+
+/// The stable target at `x` with variance `v = sigma^2 t > 0`: `-(x - m) / v` with `m` the
+/// mean of `{x0} + reference` weighted by `exp(-|x - r|^2 / (2 v))`, in one pass with a
+/// running log-sum-exp: the weights are relative to the largest log-weight so far (the sums
+/// are rescaled when it grows), so none overflows and the sum is `>= 1`; terms below
+/// [`STABLE_TARGET_CUTOFF`] are skipped.
+fn stable_target<const D: usize>(x: &[f64; D], x0: &[f64; D], reference: &[[f64; D]], v: f64) -> [f64; D] {
+    let scale = -0.5 / v;
+    let mut top = f64::NEG_INFINITY;
+    let mut sum_w = 0.0;
+    let mut diff = [0.0; D];
+    for r in core::iter::once(x0).chain(reference.iter()) {
+        let mut delta = [0.0; D];
+        let mut dist2 = 0.0;
+        for ((d, a), b) in delta.iter_mut().zip(x).zip(r) {
+            *d = a - b;
+            dist2 += *d * *d;
+        }
+        let log_w = dist2 * scale;
+        let e = log_w - top;
+        if e < -STABLE_TARGET_CUTOFF {
+            continue;
+        }
+        let w = if e > 0.0 {
+            // A new largest log-weight: rescale what is summed so far.
+            let shrink = libm::exp(-e);
+            sum_w *= shrink;
+            for d in &mut diff {
+                *d *= shrink;
+            }
+            top = log_w;
+            1.0
+        } else {
+            libm::exp(e)
+        };
+        sum_w += w;
+        for (d, dl) in diff.iter_mut().zip(&delta) {
+            *d += w * dl;
+        }
+    }
+    diff.map(|d| -d / (sum_w * v))
 }
 
 #[cfg(test)]
@@ -363,6 +482,7 @@ mod tests {
             acc / 2000.0
         };
         let before = mse(&tr.model);
+        let start = tr.clone();
         for step in 0..1500u32 {
             tr.set_lr(if step < 1000 { 3e-3 } else { 1e-3 }).unwrap();
             let l = tr.step_denoising(&gm, &mut rng);
@@ -370,6 +490,40 @@ mod tests {
         }
         let after = mse(&tr.model);
         assert!(after < 0.1 * before, "mse before {before}, after {after}");
+        // The same with the stable target (a reference of 32 draws per step).
+        let mut tr = start;
+        let mut reference = [[0.0; 1]; 32];
+        for step in 0..1500u32 {
+            tr.set_lr(if step < 1000 { 3e-3 } else { 1e-3 }).unwrap();
+            let l = tr.step_stable_target(&gm, &mut reference, &mut rng);
+            assert!(l.is_finite());
+        }
+        let stable = mse(&tr.model);
+        assert!(stable < 0.1 * before, "stable target: mse before {before}, after {stable}");
+    }
+
+    /// The stable target is the exact score (Eq. 57, the mixture code) of the equal-weight
+    /// mixture of narrow Gaussians at `{x0} + reference`, at small and large `t`, near the
+    /// points and far from them; with an empty reference it is the denoising target.
+    #[test]
+    fn stable_target_is_the_score_of_the_smoothed_reference() {
+        use crate::mixture::Component;
+        let pts = [[-1.0, 0.5], [0.3, 0.2], [2.0, -1.0], [0.0, 0.0], [0.3, 0.25]];
+        let comps = pts.map(|m| Component { weight: 0.2, mean: m, std: [1e-6; 2] });
+        let sigma = 1.5;
+        let gm = GaussianMixture::<2, 5>::new(sigma, &comps).unwrap();
+        for t in [1e-3, 0.01, 0.3, 2.0, 40.0] {
+            let v = sigma * sigma * t;
+            for x in [[0.1, 0.1], [-3.0, 4.0], [1.0, -0.5], [0.3, 0.22]] {
+                let y = stable_target(&x, &pts[0], &pts[1..], v);
+                let (s, _) = exact_score::<f64, 2, 5>(&gm, t, &x).unwrap();
+                for (a, b) in y.iter().zip(&s) {
+                    assert!((a - b).abs() <= 1e-8 * b.abs().max(1.0 / v), "t {t} x {x:?}: {y:?} against {s:?}");
+                }
+                let alone = stable_target(&x, &pts[0], &[], v);
+                assert_eq!(alone, [0, 1].map(|d| -(x[d] - pts[0][d]) / v));
+            }
+        }
     }
 
     #[test]

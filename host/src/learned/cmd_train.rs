@@ -69,6 +69,10 @@ pub struct TrainOptions {
     /// 0.999; 0: the last step's weights).
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub ema: f64,
+    /// With --data: reference samples per step of the stable target (the score of the
+    /// smoothed empirical distribution of the reference; 0: the plain denoising target).
+    #[arg(long, requires = "data", value_parser = crate::limits::count_in::<usize, 0, { crate::limits::MAX_TRAIN_BATCH }>)]
+    pub reference: Option<usize>,
     /// Fresh draws for the final measurement of R, or with --data of the held-out loss (0
     /// skips it).
     #[arg(long, default_value_t = 200_000, value_parser = crate::limits::count_in::<u64, 0, { crate::limits::MAX_LOSS_SAMPLES }>)]
@@ -93,6 +97,7 @@ impl Default for TrainOptions {
             t_min: 0.0,
             t_max: None,
             ema: 0.0,
+            reference: None,
             eval_samples: 200_000,
             quiet: false,
         }
@@ -115,6 +120,11 @@ impl TrainOptions {
     /// [`DEFAULT_DATA_BATCH`] (`--data`).
     pub fn batch(&self) -> usize {
         self.batch.unwrap_or(if self.data.is_some() { DEFAULT_DATA_BATCH } else { DEFAULT_BATCH })
+    }
+
+    /// Reference samples of the stable target: as given, else [`DEFAULT_DATA_REFERENCE`].
+    pub fn reference(&self) -> usize {
+        self.reference.unwrap_or(DEFAULT_DATA_REFERENCE)
     }
 
     /// The end of the time range: as given, else 1 (mixture) or 16 (`--data`).
@@ -166,6 +176,8 @@ pub const DEFAULT_BATCH: usize = tinyscore::learned::train::DEFAULT_BATCH;
 pub const DEFAULT_DATA_STEPS: u64 = 60_000;
 /// Default batch size with `--data` (see [`DEFAULT_DATA_STEPS`]).
 pub const DEFAULT_DATA_BATCH: usize = 512;
+/// Default reference samples per step of the stable target of `train --data` (0: the plain denoising target).
+pub const DEFAULT_DATA_REFERENCE: usize = 0;
 /// Default peak learning rate.
 pub const DEFAULT_LR: f64 = tinyscore::learned::train::DEFAULT_LR;
 

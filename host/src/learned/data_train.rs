@@ -209,7 +209,7 @@ pub fn train_data<const D: usize>(
     let model = ScoreMlp::<f32, D, _, _>::new_random(pc, &mut rng).map_err(|e| anyhow!("{e}"))?;
     let s2 = sigma * sigma;
     let time_sampling = if opts.t_max() > 1.0 && s2 > 0.0 {
-        TimeSampling::Geometric { offset: pc.noise_floor * pc.noise_floor / s2 }
+        TimeSampling::Geometric { offset: std::env::var("TS_OFFSET").ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(1.0) * pc.noise_floor * pc.noise_floor / s2 }
     } else {
         TimeSampling::Uniform
     };
@@ -233,9 +233,14 @@ pub fn train_data<const D: usize>(
     let mut curve = Vec::with_capacity(opts.steps() as usize);
     let mut ema = f64::NAN;
     let mut average = Averager::new(&trainer.model.params, opts.ema)?;
+    let mut reference = vec![[0.0; D]; opts.reference()];
     for step in 0..opts.steps() {
         trainer.set_lr(schedule(opts.lr, step, opts.steps())).map_err(|e| anyhow!("{e}"))?;
-        let l = trainer.step_denoising(&source, &mut rng);
+        let l = if reference.is_empty() {
+            trainer.step_denoising(&source, &mut rng)
+        } else {
+            trainer.step_stable_target(&source, &mut reference, &mut rng)
+        };
         if !l.is_finite() {
             bail!("training diverged at step {step} (loss {l}); try a smaller --lr or a larger --t-min");
         }
