@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch version of tinyscore's score network and a denoising-score-matching trainer.
 
-    python tinyscore_torch.py train DATA.csv OUT.safetensors [--sigma 1] [--steps 60000] [--batch 512] [--seed 0]
+    python tinyscore_torch.py train DATA.csv OUT.safetensors [--sigma 1] [--steps 60000] [--batch 512] [--reference R] [--seed 0]
     python tinyscore_torch.py score W.safetensors POINTS.csv        (prints t,x..,score..)
 
 Then `tinyscore import --in OUT.safetensors --out M.tsm` and `tinyscore score --model M.tsm`.
@@ -16,8 +16,12 @@ buffers and written to the safetensors `__metadata__`.
 Training follows `tinyscore train --data`: 10 % of the shuffled data held out, the
 preconditioning from the training part (mean, population std, noise floor 0.1 x min std),
 t ~ U[0, t_max] with t_max = 16 drawn geometrically in t + n0^2 / sigma^2 as the Rust trainer
-does for long ranges, lambda(t) = sigma^2 t, x = x0 + sigma sqrt(t) eps, target
--eps / (sigma sqrt(t)), Adam with 2 % warm-up and a cosine decay to 1 %.
+does for long ranges, lambda(t) = sigma^2 t, x = x0 + sigma sqrt(t) eps, Adam with 2 % warm-up and a cosine decay
+to 1 %. The target is the stable target (Xu et al. 2023) of `Trainer::step_stable_target`:
+-(x - E[x0 | x]) / (sigma^2 t), the posterior mean over the draw's own x0 and a reference of
+`--reference` training rows drawn afresh each step and shared by the batch (softmax weights
+exp(-|x - r|^2 / (2 sigma^2 t))); `--reference 0` gives the plain denoising target
+-eps / (sigma sqrt(t)).
 """
 import argparse
 import math
@@ -31,6 +35,8 @@ from safetensors.torch import save_file
 import tinyscore_ref
 
 NOISE_FLOOR_FRACTION = 0.1
+# Reference rows of the stable target per step (`tinyscore train --data --reference`).
+DEFAULT_REFERENCE = 256
 
 
 class ScoreNet(nn.Module):
@@ -79,7 +85,7 @@ class ScoreNet(nn.Module):
         return net
 
 
-def train(data_path, out, sigma=1.0, steps=60000, batch=512, lr=3e-3, t_max=16.0, seed=0):
+def train(data_path, out, sigma=1.0, steps=60000, batch=512, lr=3e-3, t_max=16.0, seed=0, reference=DEFAULT_REFERENCE):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     x = np.loadtxt(data_path, delimiter=",", skiprows=1, ndmin=2)
@@ -100,17 +106,25 @@ def train(data_path, out, sigma=1.0, steps=60000, batch=512, lr=3e-3, t_max=16.0
         u = torch.rand(k)
         return off * torch.exp(u * math.log((t_max + off) / off)) - off  # geometric in t + off
 
-    def loss_of(x0, t):
+    def loss_of(x0, t, ref=None):
         eps = torch.randn_like(x0)
         st = sigma * torch.sqrt(t).clamp_min(1e-12)
         xt = x0 + st[:, None] * eps
-        target = -eps / st[:, None]
+        if ref is None:
+            target = -eps / st[:, None]
+        else:
+            # Stable target: the posterior over {own x0} + reference, in float64.
+            pts = torch.cat([x0[:, None, :], ref[None].expand(len(x0), -1, -1)], 1).double()
+            d = xt.double()[:, None, :] - pts
+            w = torch.softmax(-(d * d).sum(2) / (2 * st.double()[:, None] ** 2), 1)
+            target = (-(w[:, :, None] * d).sum(1) / st.double()[:, None] ** 2).float()
         lam = sigma * sigma * t
         return 0.5 * (lam[:, None] * (net(xt, t) - target) ** 2).sum(1).mean()
 
     for step in range(steps):
         idx = torch.randint(len(data), (batch,))
-        loss = loss_of(data[idx], draw_t(batch))
+        ref = data[torch.randint(len(data), (reference,))] if reference > 0 else None
+        loss = loss_of(data[idx], draw_t(batch), ref)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -133,13 +147,14 @@ def main(argv):
     t.add_argument("--sigma", type=float, default=1.0)
     t.add_argument("--steps", type=int, default=60000)  # the defaults of `tinyscore train --data`
     t.add_argument("--batch", type=int, default=512)
+    t.add_argument("--reference", type=int, default=DEFAULT_REFERENCE)
     t.add_argument("--seed", type=int, default=0)
     s = sub.add_parser("score")
     s.add_argument("weights")
     s.add_argument("points")
     a = ap.parse_args(argv)
     if a.cmd == "train":
-        train(a.data, a.out, a.sigma, a.steps, batch=a.batch, seed=a.seed)
+        train(a.data, a.out, a.sigma, a.steps, batch=a.batch, seed=a.seed, reference=a.reference)
         return 0
     net = ScoreNet.load(a.weights)
     pts = np.loadtxt(a.points, delimiter=",", skiprows=1, ndmin=2)

@@ -77,3 +77,45 @@ fn a_bad_ema_decay_is_refused_by_name() {
         assert!(!dir.path().join("m.tsm").exists());
     }
 }
+
+/// `--reference` (the stable target of `train --data`): a bad count is refused by name and
+/// writes nothing, it needs `--data`, and a valid one trains.
+#[test]
+fn the_stable_target_reference_is_checked_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = (0..40).map(|i| format!("{},{}\n", i as f64 * 0.1, (i % 7) as f64)).collect();
+    std::fs::write(dir.path().join("d.csv"), format!("x0,x1\n{rows}")).unwrap();
+    std::fs::write(dir.path().join("m.toml"), "sigma = 1.0\n[[components]]\nweight = 1.0\nmean = [0.0]\nstd = [1.0]\n")
+        .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tinyscore")).current_dir(dir.path()).args(args).output().unwrap()
+    };
+    for bad in ["-1", "x", "2000000"] {
+        let o = run(&["train", "--data", "d.csv", "--out", "m.tsm", "--steps", "5", "--reference", bad]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains("--reference"), "{bad}: {err}");
+        assert!(!dir.path().join("m.tsm").exists());
+    }
+    for only_data in [["--reference", "8"], ["--sigma", "2"]] {
+        let o =
+            run(&[&["train", "--mixture", "m.toml", "--out", "m.tsm", "--steps", "5"][..], &only_data[..]].concat());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(only_data[0]) && err.contains("--mixture"), "{err}");
+        assert!(!dir.path().join("m.tsm").exists());
+    }
+    let o = run(&[
+        "train",
+        "--data",
+        "d.csv",
+        "--out",
+        "m.tsm",
+        "--steps",
+        "20",
+        "--reference",
+        "8",
+        "--eval-samples",
+        "100",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.path().join("m.tsm").exists());
+}

@@ -37,7 +37,9 @@ pub struct TrainOptions {
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Diffusion scale sigma of the model trained with --data (default 1).
-    #[arg(long, requires = "data")]
+    // `conflicts_with` as well: clap skips `requires` when the missing argument conflicts
+    // with one given (clap-rs/clap#4520), which would ignore `--sigma` with `--mixture`.
+    #[arg(long, requires = "data", conflicts_with = "mixture")]
     pub sigma: Option<f64>,
     /// Model file to write; the loss plots go beside it (MODEL.loss.svg, MODEL.bins.svg).
     #[arg(long)]
@@ -71,7 +73,7 @@ pub struct TrainOptions {
     pub ema: f64,
     /// With --data: reference samples per step of the stable target (the score of the
     /// smoothed empirical distribution of the reference; 0: the plain denoising target).
-    #[arg(long, requires = "data", value_parser = crate::limits::count_in::<usize, 0, { crate::limits::MAX_TRAIN_BATCH }>)]
+    #[arg(long, requires = "data", conflicts_with = "mixture", allow_negative_numbers = true, value_parser = crate::limits::count_in::<usize, 0, { crate::limits::MAX_TRAIN_BATCH }>)]
     pub reference: Option<usize>,
     /// Fresh draws for the final measurement of R, or with --data of the held-out loss (0
     /// skips it).

@@ -209,7 +209,7 @@ pub fn train_data<const D: usize>(
     let model = ScoreMlp::<f32, D, _, _>::new_random(pc, &mut rng).map_err(|e| anyhow!("{e}"))?;
     let s2 = sigma * sigma;
     let time_sampling = if opts.t_max() > 1.0 && s2 > 0.0 {
-        TimeSampling::Geometric { offset: std::env::var("TS_OFFSET").ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(1.0) * pc.noise_floor * pc.noise_floor / s2 }
+        TimeSampling::Geometric { offset: pc.noise_floor * pc.noise_floor / s2 }
     } else {
         TimeSampling::Uniform
     };
