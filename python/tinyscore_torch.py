@@ -36,7 +36,7 @@ import tinyscore_ref
 
 NOISE_FLOOR_FRACTION = 0.1
 # Reference rows of the stable target per step (`tinyscore train --data --reference`).
-DEFAULT_REFERENCE = 256
+DEFAULT_REFERENCE = 512
 
 
 class ScoreNet(nn.Module):

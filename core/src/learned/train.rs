@@ -384,10 +384,9 @@ impl<F: Float, const D: usize, const H: usize, const L: usize> Trainer<F, D, H, 
     }
 }
 
-/// Terms of the stable target whose weight is below `exp(-STABLE_TARGET_CUTOFF)` (2.3e-16)
-/// times the largest are left out: each is below the rounding of the largest term, so a
-/// reference of `R` samples moves the target by less than `R x 2.3e-16` relative, and at
-/// small `t` most terms (the far references) need no `exp`.
+/// The stable target's weights below `exp(-STABLE_TARGET_CUTOFF)` (2.3e-16) times the
+/// largest are taken as that: each is below the rounding of the largest term, so a
+/// reference of `R` samples moves the target by less than `R x 2.3e-16` relative.
 pub const STABLE_TARGET_CUTOFF: f64 = 36.0;
 
 /// `e^x` for `x` in `[-STABLE_TARGET_CUTOFF, 0]`, relative error below 2e-8 (the weights of
@@ -412,25 +411,43 @@ fn exp_weight(x: f64) -> f64 {
 /// The stable target at `x` with variance `v = sigma^2 t > 0`: `-(x - m) / v` with `m` the
 /// mean of `{x0} + reference` weighted by `exp(-|x - r|^2 / (2 v))`. Two passes: the
 /// smallest distance first, so the weights are taken relative to the largest (none
-/// overflows, the sum is `>= 1`); terms below [`STABLE_TARGET_CUTOFF`] are skipped.
+/// overflows, the sum is `>= 1`); log-weights below `-STABLE_TARGET_CUTOFF` count as
+/// `-STABLE_TARGET_CUTOFF` (no branch in the loop; such a weight is below the rounding of the
+/// largest).
 fn stable_target<const D: usize>(x: &[f64; D], x0: &[f64; D], reference: &[[f64; D]], v: f64) -> [f64; D] {
     let dist2 = |r: &[f64; D]| -> f64 { x.iter().zip(r).map(|(a, b)| (a - b) * (a - b)).sum() };
     let nearest = reference.iter().map(dist2).fold(dist2(x0), f64::min);
     let scale = -0.5 / v;
-    let mut sum_w = 0.0;
-    let mut diff = [0.0; D];
-    for r in core::iter::once(x0).chain(reference.iter()) {
-        let e = (dist2(r) - nearest) * scale;
-        if e < -STABLE_TARGET_CUTOFF {
-            continue;
+    let weight = |r: &[f64; D]| exp_weight(((dist2(r) - nearest) * scale).max(-STABLE_TARGET_CUTOFF));
+    // Two interleaved sums (even and odd references): independent chains for the pipeline.
+    let mut sum_w = [weight(x0), 0.0];
+    let mut diff = [x.map(|_| 0.0); 2];
+    for ((d, a), b) in diff[0].iter_mut().zip(x).zip(x0) {
+        *d = sum_w[0] * (a - b);
+    }
+    let mut pairs = reference.chunks_exact(2);
+    for pair in &mut pairs {
+        for ((r, s), df) in pair.iter().zip(sum_w.iter_mut()).zip(diff.iter_mut()) {
+            let w = weight(r);
+            *s += w;
+            for ((d, a), b) in df.iter_mut().zip(x).zip(r) {
+                *d += w * (a - b);
+            }
         }
-        let w = exp_weight(e);
-        sum_w += w;
-        for ((d, a), b) in diff.iter_mut().zip(x).zip(r) {
+    }
+    for r in pairs.remainder() {
+        let w = weight(r);
+        sum_w[0] += w;
+        for ((d, a), b) in diff[0].iter_mut().zip(x).zip(r) {
             *d += w * (a - b);
         }
     }
-    diff.map(|d| -d / (sum_w * v))
+    let total = sum_w[0] + sum_w[1];
+    let mut y = [0.0; D];
+    for ((yd, a), b) in y.iter_mut().zip(&diff[0]).zip(&diff[1]) {
+        *yd = -(a + b) / (total * v);
+    }
+    y
 }
 
 #[cfg(test)]

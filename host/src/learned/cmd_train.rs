@@ -179,7 +179,7 @@ pub const DEFAULT_DATA_STEPS: u64 = 60_000;
 /// Default batch size with `--data` (see [`DEFAULT_DATA_STEPS`]).
 pub const DEFAULT_DATA_BATCH: usize = 512;
 /// Default reference samples per step of the stable target of `train --data` (0: the plain denoising target).
-pub const DEFAULT_DATA_REFERENCE: usize = 0;
+pub const DEFAULT_DATA_REFERENCE: usize = 512;
 /// Default peak learning rate.
 pub const DEFAULT_LR: f64 = tinyscore::learned::train::DEFAULT_LR;
 
