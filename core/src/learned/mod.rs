@@ -14,7 +14,8 @@
 //! * [`ema`]: the exponential moving average of the parameters ([`Ema`](ema::Ema)), the
 //!   weights a trained model is sampled with.
 //! * [`train`]: one Monte Carlo score-matching step against the exact mixture score, or one
-//!   denoising score-matching step on clean samples from any [`CleanSamples`] source.
+//!   denoising score-matching step on clean samples from any [`CleanSamples`] source
+//!   (with the denoising target, or the stable target over a reference of clean samples).
 //! * [`model_file`]: the byte format of trained weights (header, parameters, CRC-32).
 //! * [`quant`]: [`QuantMlp`](quant::QuantMlp), the network in integers (`q8`: int8 weights,
 //!   Q15 activations, 32-bit accumulators), its calibration, error bound and report.

@@ -9,6 +9,10 @@
 //! [`Trainer::step_denoising`] trains from clean samples alone (denoising score matching):
 //! any [`CleanSamples`] source draws `x0` (a mixture, or on the host a slice of data), the
 //! step forms `x = x0 + sigma sqrt(t) eps` and regresses on `-eps / (sigma sqrt(t))`.
+//! [`Trainer::step_stable_target`] regresses instead on the score at `x` of the smoothed
+//! empirical distribution of `x0` and a reference drawn for the step (Xu et al. 2023), a
+//! target with the same minimiser and far less variance at larger `t`; the caller owns the
+//! reference buffer, so it stays allocation-free.
 
 use core::fmt;
 

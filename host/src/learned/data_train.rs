@@ -10,8 +10,14 @@
 //!   data's spread, e.g. the ring's width in `scripts/make-datasets.py`).
 //! * Each step draws `t` (the same time ranges and weightings as the mixture path), `x0` from
 //!   the training samples ([`DataSamples`], a [`CleanSamples`] source), `eps ~ N(0, I)`, and
-//!   regresses `s_theta(x0 + sigma sqrt(t) eps, t)` on `-eps / (sigma sqrt(t))`
-//!   ([`Trainer::step_denoising`]).
+//!   regresses `s_theta(x = x0 + sigma sqrt(t) eps, t)` on the stable target
+//!   ([`Trainer::step_stable_target`]: the score at `x` of the smoothed empirical
+//!   distribution of `x0` and `--reference` training samples drawn for the step, default
+//!   [`DEFAULT_DATA_REFERENCE`](super::cmd_train::DEFAULT_DATA_REFERENCE)), or with
+//!   `--reference 0` on the denoising target `-eps / (sigma sqrt(t))`
+//!   ([`Trainer::step_denoising`]). Both have the true score as their minimiser; the
+//!   stable one is far less noisy where `t` is large enough for several samples to be
+//!   plausible origins of `x`, where the modes' weights and the data's shape are decided.
 //! * At the end the held-out samples give the denoising loss per time bin
 //!   ([`heldout_bins`]) for the trained model and for the untrained one (the Gaussian skip
 //!   term alone): the denoising loss has an irreducible part, the same for both, so the gap

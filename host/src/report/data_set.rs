@@ -78,7 +78,11 @@ pub fn section(opts: &ReportOptions) -> Result<Section> {
     }
     let table = vec![
         vec![
-            format!("train --data (width 32, {steps} steps of {})", crate::learned::cmd_train::DEFAULT_DATA_BATCH),
+            format!(
+                "train --data (width 32, {steps} steps of {}, stable target over {} reference samples)",
+                crate::learned::cmd_train::DEFAULT_DATA_BATCH,
+                crate::learned::cmd_train::DEFAULT_DATA_REFERENCE
+            ),
             format!("{:.4}", d_model.samples_to_data),
             format!("{:.2}", d_model.samples_to_data / d_model.half_to_half),
         ],
