@@ -326,8 +326,12 @@ impl<F: Float, const D: usize, const H: usize, const L: usize> Trainer<F, D, H, 
     /// `t -> 0` the target is the denoising one; at larger `t`, where the denoising target is
     /// mostly noise, its variance falls about `reference.len()` times. An empty `reference`
     /// gives [`Trainer::step_denoising`]'s targets (the same draws, rounded the same way up to
-    /// the last bit of the target). Returns the batch's mean `1/2 lambda |s_theta - target|^2`
-    /// (smaller than the denoising loss: the target is less noisy).
+    /// the last bit of the target), and so do draws with `t < from_t`: the stable target is a
+    /// self-normalised estimate, biased by about the inverse of the number of reference
+    /// samples that are plausible origins of `x`, so at small `t`, where few are, the unbiased
+    /// denoising target is the better one (`from_t = 0`: the stable target at every `t`).
+    /// Returns the batch's mean `1/2 lambda |s_theta - target|^2` (smaller than the denoising
+    /// loss: the target is less noisy).
     ///
     /// # Examples
     /// ```
@@ -340,7 +344,7 @@ impl<F: Float, const D: usize, const H: usize, const L: usize> Trainer<F, D, H, 
     /// let model = ScoreMlp::<f32, 1, 8, 1>::new_random(Preconditioning::from_mixture(&gm), &mut rng).expect("valid");
     /// let mut trainer = Trainer::new(model, TrainConfig { batch: 16, ..TrainConfig::default() }).expect("valid");
     /// let mut reference = [[0.0; 1]; 32];
-    /// let loss = trainer.step_stable_target(&gm, &mut reference, &mut rng);
+    /// let loss = trainer.step_stable_target(&gm, &mut reference, 0.0, &mut rng);
     /// assert!(loss.is_finite() && loss >= 0.0);
     /// # Ok::<(), tinyscore::mixture::MixtureError>(())
     /// ```
@@ -348,6 +352,7 @@ impl<F: Float, const D: usize, const H: usize, const L: usize> Trainer<F, D, H, 
         &mut self,
         samples: &X,
         reference: &mut [[f64; D]],
+        from_t: f64,
         rng: &mut R,
     ) -> f64 {
         for r in reference.iter_mut() {
@@ -371,7 +376,7 @@ impl<F: Float, const D: usize, const H: usize, const L: usize> Trainer<F, D, H, 
             if !(noise > 0.0 && noise.is_finite()) {
                 continue;
             }
-            let y = stable_target(&x, &x0, reference, noise * noise);
+            let y = stable_target(&x, &x0, if t.get() >= from_t { reference } else { &[] }, noise * noise);
             let tc = self.model.time_consts_at(t);
             let w = F::lit(weighting.lambda(t.get(), sigma));
             let l = self.model.add_gradient(&tc, &x.map(|v| F::lit(v)), &y.map(|v| F::lit(v)), w, &mut self.grad);
@@ -517,7 +522,7 @@ mod tests {
         let mut reference = [[0.0; 1]; 32];
         for step in 0..1500u32 {
             tr.set_lr(if step < 1000 { 3e-3 } else { 1e-3 }).unwrap();
-            let l = tr.step_stable_target(&gm, &mut reference, &mut rng);
+            let l = tr.step_stable_target(&gm, &mut reference, 0.0, &mut rng);
             assert!(l.is_finite());
         }
         let stable = mse(&tr.model);

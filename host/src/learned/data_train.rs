@@ -40,6 +40,9 @@ use crate::data::Data;
 
 /// The noise floor as a fraction of the smallest per-dimension data std.
 pub const NOISE_FLOOR_FRACTION: f64 = 0.1;
+/// The stable target is used where the noise `sigma sqrt(t)` is at least this many noise
+/// floors (`t >= (3.16 n0)^2 / sigma^2`), the denoising target below (module documentation).
+pub const STABLE_FROM_FLOORS: f64 = 3.162_277_660_168_379_5;
 /// Fraction of the data held out for the loss per time bin.
 pub const HELD_OUT_FRACTION: f64 = 0.1;
 /// Smallest data set `train --data` accepts.
@@ -240,12 +243,13 @@ pub fn train_data<const D: usize>(
     let mut ema = f64::NAN;
     let mut average = Averager::new(&trainer.model.params, opts.ema)?;
     let mut reference = vec![[0.0; D]; opts.reference()];
+    let stable_from_t = STABLE_FROM_FLOORS * STABLE_FROM_FLOORS * pc.noise_floor * pc.noise_floor / s2;
     for step in 0..opts.steps() {
         trainer.set_lr(schedule(opts.lr, step, opts.steps())).map_err(|e| anyhow!("{e}"))?;
         let l = if reference.is_empty() {
             trainer.step_denoising(&source, &mut rng)
         } else {
-            trainer.step_stable_target(&source, &mut reference, &mut rng)
+            trainer.step_stable_target(&source, &mut reference, stable_from_t, &mut rng)
         };
         if !l.is_finite() {
             bail!("training diverged at step {step} (loss {l}); try a smaller --lr or a larger --t-min");
