@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Goals of `train --data` / `sample --model` on the two non-mixture sets of
 # scripts/make-datasets.py (ring, moons): for each set,
-#   tinyscore train --data SET-train.csv --seed T [TRAIN OPTIONS]  (defaults: 60000 steps of 512, t in [0, 16], lambda = sigma^2 t)
+#   tinyscore train --data SET-train.csv --seed T [TRAIN OPTIONS]  (defaults: 60000 steps of 512, t in [0, 16], lambda = sigma^2 t,
+#                                                                   the stable target over 512 reference rows)
 #   tinyscore sample --model M --seed S                            (10000 samples, Euler-Maruyama, 1000 steps, f32)
 #   tinyscore fit --data SET-train.csv --components auto, then sample --mixture --seed S (the same sampler)
 # and the sliced W1 distance (64 fixed directions) of both sample sets to the held-out data,

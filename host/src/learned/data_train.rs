@@ -13,11 +13,14 @@
 //!   regresses `s_theta(x = x0 + sigma sqrt(t) eps, t)` on the stable target
 //!   ([`Trainer::step_stable_target`]: the score at `x` of the smoothed empirical
 //!   distribution of `x0` and `--reference` training samples drawn for the step, default
-//!   [`DEFAULT_DATA_REFERENCE`](super::cmd_train::DEFAULT_DATA_REFERENCE)), or with
-//!   `--reference 0` on the denoising target `-eps / (sigma sqrt(t))`
-//!   ([`Trainer::step_denoising`]). Both have the true score as their minimiser; the
-//!   stable one is far less noisy where `t` is large enough for several samples to be
-//!   plausible origins of `x`, where the modes' weights and the data's shape are decided.
+//!   [`DEFAULT_DATA_REFERENCE`](super::cmd_train::DEFAULT_DATA_REFERENCE)) where the noise
+//!   `sigma sqrt(t)` is at least [`STABLE_FROM_FLOORS`] noise floors, and on the denoising
+//!   target `-eps / (sigma sqrt(t))` below that and everywhere with `--reference 0`
+//!   ([`Trainer::step_denoising`]). Both targets have the true score as their minimiser; the
+//!   stable one is far less noisy where many samples are plausible origins of `x` (larger
+//!   `t`, where the modes' weights and the data's shape are decided). Below the threshold
+//!   few are, it gains little, and on the ring of `scripts/make-datasets.py` it measured
+//!   worse there (README, "Training on data").
 //! * At the end the held-out samples give the denoising loss per time bin
 //!   ([`heldout_bins`]) for the trained model and for the untrained one (the Gaussian skip
 //!   term alone): the denoising loss has an irreducible part, the same for both, so the gap
