@@ -280,40 +280,7 @@ impl<F: Float, const D: usize, const H: usize, const L: usize> Trainer<F, D, H, 
         samples: &X,
         rng: &mut R,
     ) -> f64 {
-        for g in self.grad.slices_mut() {
-            g.fill(F::ZERO);
-        }
-        let weighting = self.config.weighting;
-        let sigma = self.model.precond.sigma;
-        let mut total = 0.0;
-        let mut used = 0usize;
-        for _ in 0..self.config.batch {
-            let t = self.times.time(uniform_f64(rng));
-            let x0 = samples.draw_x0(rng);
-            let noise = sigma * libm::sqrt(t.get());
-            let mut x = [F::ZERO; D];
-            let mut y = [F::ZERO; D];
-            for ((xd, yd), &x0d) in x.iter_mut().zip(y.iter_mut()).zip(x0.iter()) {
-                let z = standard_normal(rng);
-                *xd = F::lit(x0d + noise * z);
-                *yd = F::lit(-z / noise);
-            }
-            if !(noise > 0.0 && noise.is_finite()) {
-                continue;
-            }
-            let tc = self.model.time_consts_at(t);
-            let w = F::lit(weighting.lambda(t.get(), sigma));
-            let l = self.model.add_gradient(&tc, &x, &y, w, &mut self.grad);
-            total += l.as_f64();
-            used += 1;
-        }
-        if used == 0 {
-            return 0.0;
-        }
-        let n = used as f64;
-        let scale = F::lit(1.0 / n);
-        self.adam.step(&mut self.model.params, &self.grad, F::lit(self.config.lr), scale);
-        total / n
+        self.step_on_draws(samples, rng, |_, _, z, noise| z.map(|zd| -zd / noise))
     }
 
     /// One Adam step of denoising score matching with the *stable target* of Xu et al.
@@ -358,6 +325,22 @@ impl<F: Float, const D: usize, const H: usize, const L: usize> Trainer<F, D, H, 
         for r in reference.iter_mut() {
             *r = samples.draw_x0(rng);
         }
+        let reference = &*reference;
+        self.step_on_draws(samples, rng, |t, (x, x0), _, noise| {
+            stable_target(x, x0, if t >= from_t { reference } else { &[] }, noise * noise)
+        })
+    }
+
+    /// The step both denoising steps share: `batch` draws of `t`, `x0` and `eps` (in that
+    /// order from `rng`), `x = x0 + sigma sqrt(t) eps`, the target from
+    /// `target(t, (x, x0), eps, sigma sqrt(t))`, one Adam step on the mean gradient; draws
+    /// whose noise scale is not finite and `> 0` are left out. Returns the mean loss.
+    fn step_on_draws<X, R, T>(&mut self, samples: &X, rng: &mut R, mut target: T) -> f64
+    where
+        X: CleanSamples<D> + ?Sized,
+        R: RngCore + ?Sized,
+        T: FnMut(f64, (&[f64; D], &[f64; D]), &[f64; D], f64) -> [f64; D],
+    {
         for g in self.grad.slices_mut() {
             g.fill(F::ZERO);
         }
@@ -370,13 +353,15 @@ impl<F: Float, const D: usize, const H: usize, const L: usize> Trainer<F, D, H, 
             let x0 = samples.draw_x0(rng);
             let noise = sigma * libm::sqrt(t.get());
             let mut x = [0.0; D];
-            for (xd, &x0d) in x.iter_mut().zip(x0.iter()) {
-                *xd = x0d + noise * standard_normal(rng);
+            let mut eps = [0.0; D];
+            for ((xd, ed), &x0d) in x.iter_mut().zip(eps.iter_mut()).zip(x0.iter()) {
+                *ed = standard_normal(rng);
+                *xd = x0d + noise * *ed;
             }
             if !(noise > 0.0 && noise.is_finite()) {
                 continue;
             }
-            let y = stable_target(&x, &x0, if t.get() >= from_t { reference } else { &[] }, noise * noise);
+            let y = target(t.get(), (&x, &x0), &eps, noise);
             let tc = self.model.time_consts_at(t);
             let w = F::lit(weighting.lambda(t.get(), sigma));
             let l = self.model.add_gradient(&tc, &x.map(|v| F::lit(v)), &y.map(|v| F::lit(v)), w, &mut self.grad);
